@@ -1,0 +1,22 @@
+"""Attribute keys used by the backend's telemetry, named after the OpenTelemetry semantic conventions."""
+
+# https://opentelemetry.io/docs/specs/semconv/graphql/graphql-spans/
+GRAPHQL_OPERATION_TYPE = "graphql.operation.type"
+GRAPHQL_OPERATION_NAME = "graphql.operation.name"
+GRAPHQL_DOCUMENT = "graphql.document"
+# resolver spans: no semantic convention yet; the keys follow OpenTelemetry JS's GraphQL instrumentation
+GRAPHQL_FIELD_NAME = "graphql.field.name"
+GRAPHQL_FIELD_PATH = "graphql.field.path"
+GRAPHQL_FIELD_TYPE = "graphql.field.type"
+GRAPHQL_PARENT_TYPE = "graphql.parent.type"
+GRAPHQL_ARGUMENT_PREFIX = "graphql.argument."
+
+# https://opentelemetry.io/docs/specs/semconv/general/session/
+SESSION_ID = "session.id"
+
+EXCEPTION_TYPE = "exception.type"
+EXCEPTION_MESSAGE = "exception.message"
+
+SERVICE_NAME = "service.name"
+SERVICE_VERSION = "service.version"
+DEPLOYMENT_ENVIRONMENT = "deployment.environment.name"

@@ -1,0 +1,58 @@
+"""Every backend setting, declared once; standard OpenTelemetry variables first."""
+
+from journey.settings import Setting, parse_bool, parse_list, parse_port, parse_positive_int, parse_url
+
+SETTINGS = [
+    Setting("service_name", "OTEL_SERVICE_NAME", "backend", "service.name of the backend's spans", "--service-name"),
+    Setting(
+        "zipkin_endpoint", "OTEL_EXPORTER_ZIPKIN_ENDPOINT", "http://localhost:9411/api/v2/spans",
+        "where the backend sends its spans (Zipkin v2 JSON)", "--zipkin-endpoint", parse_url,
+    ),
+    Setting(
+        "bsp_schedule_delay_ms", "OTEL_BSP_SCHEDULE_DELAY", 500,
+        "batch export delay in ms (the SDK's 5000 would keep spans out of the viewer for seconds)",
+        "--batch-delay", parse_positive_int,
+    ),
+    Setting("sdk_disabled", "OTEL_SDK_DISABLED", False, "true: no tracing at all", "--no-tracing", parse_bool),
+    Setting("traces_sampler", "OTEL_TRACES_SAMPLER", "parentbased_always_on", "sampler, read by the SDK"),
+    Setting("traces_sampler_arg", "OTEL_TRACES_SAMPLER_ARG", None, "sampler argument (e.g. ratio), read by the SDK"),
+    Setting("resource_attributes", "OTEL_RESOURCE_ATTRIBUTES", None, "extra resource attributes k=v,..., read by the SDK"),
+    Setting("host", "JOURNEY_HOST", "127.0.0.1", "address to listen on", "--host"),
+    Setting("port", "JOURNEY_PORT", 8000, "port to listen on", "--port", parse_port),
+    Setting("data_dir", "JOURNEY_DATA_DIR", ".journey", "directory for the database files", "--data-dir"),
+    Setting("db", "JOURNEY_APP_DB", None, "planner database file, or :memory: (default <data-dir>/app.db)", "--db"),
+    Setting("frontend_dir", "JOURNEY_FRONTEND_DIR", None, "built frontend to serve (default frontend/dist)", "--frontend-dir"),
+    Setting(
+        "browser_zipkin_endpoint", "JOURNEY_BROWSER_ZIPKIN_ENDPOINT", None,
+        "where the browser sends its spans (default: the backend's endpoint)", "--browser-zipkin-endpoint", parse_url,
+    ),
+    Setting(
+        "viewer_url", "JOURNEY_VIEWER_URL", "http://localhost:9411/zipkin/",
+        "trace viewer the UI links to", "--viewer-url", parse_url,
+    ),
+    Setting(
+        "viewer_kind", "JOURNEY_VIEWER_KIND", "journey",
+        "journey (our viewer, has journey pages) or zipkin (the real Zipkin UI)", "--viewer-kind",
+    ),
+    Setting(
+        "trace_header_origins", "JOURNEY_TRACE_HEADER_ORIGINS", [],
+        "extra origins (besides the app's own) whose fetches get traceparent + baggage",
+        "--trace-header-origins", parse_list,
+    ),
+    Setting(
+        "record_graphql_document", "JOURNEY_RECORD_GRAPHQL_DOCUMENT", True,
+        "record graphql.document (literal values replaced by \"*\")", "--record-graphql-document", parse_bool,
+    ),
+    Setting(
+        "record_graphql_arguments", "JOURNEY_RECORD_GRAPHQL_ARGUMENTS", False,
+        "record resolver argument values (off: they may hold personal data)", "--record-graphql-arguments", parse_bool,
+    ),
+    Setting("environment", "JOURNEY_ENVIRONMENT", "development", "deployment.environment.name", "--environment"),
+]
+
+
+def database_path(config: dict) -> str:
+    """The planner database: --db if given, else app.db in the data directory."""
+    if config.get("db"):
+        return config["db"]
+    return f"{config['data_dir']}/app.db"

@@ -1,0 +1,58 @@
+"""Non-GraphQL routes: the built frontend, the browser's runtime config, and readiness."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, jsonify, request, send_from_directory
+
+DEFAULT_FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+
+
+def browser_config(settings: dict[str, Any], app_origin: str) -> dict[str, Any]:
+    """What the browser's telemetry needs at run time; nothing of it is baked into the build."""
+    endpoint = settings["browser_zipkin_endpoint"] or settings["zipkin_endpoint"]
+    return {
+        "serviceName": "frontend",
+        "zipkinEndpoint": endpoint,
+        "viewerUrl": settings["viewer_url"],
+        "viewerKind": settings["viewer_kind"],
+        "batchDelayMs": settings["bsp_schedule_delay_ms"],
+        "traceHeaderOrigins": [app_origin, *settings["trace_header_origins"]],
+        "tracing": not settings["sdk_disabled"],
+    }
+
+
+def init_app(app: Flask, settings: dict[str, Any]) -> None:
+    """Register /config.json, /health and the single-page app."""
+    frontend_dir = Path(settings["frontend_dir"] or DEFAULT_FRONTEND_DIR)
+
+    @app.get("/config.json")
+    def config_json():
+        parts = urlsplit(request.host_url)
+        response = jsonify(browser_config(settings, f"{parts.scheme}://{parts.netloc}"))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.get("/health")
+    def health():
+        return {"status": "UP", "service": settings["service_name"]}
+
+    @app.get("/")
+    @app.get("/<path:path>")
+    def frontend(path: str = ""):
+        if path.startswith(("graphql", "api/")):
+            abort(404)
+        if path and (frontend_dir / path).is_file():
+            return send_from_directory(frontend_dir, path)
+        if "." in path.rsplit("/", 1)[-1]:
+            abort(404)  # a missing asset, not a client-side route
+        if not (frontend_dir / "index.html").is_file():
+            return (
+                f"The frontend is not built: run `make install` (looked in {frontend_dir}).\n",
+                503,
+                {"Content-Type": "text/plain; charset=utf-8"},
+            )
+        return send_from_directory(frontend_dir, "index.html")  # client-side routes

@@ -1,0 +1,26 @@
+"""Journey's collector: a Zipkin v2 API compatible span store (SQLite) and trace viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from journey.settings import resolve
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the collector app; `config` overrides settings (see collector.settings.SETTINGS)."""
+    from . import api, cors, viewer
+    from .settings import SETTINGS, database_path
+    from .store import SpanStore
+
+    settings = resolve(SETTINGS, environ={}) | (config or {})
+    app = Flask(__name__)
+    app.config["JOURNEY"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
+    app.extensions["span_store"] = SpanStore(database_path(settings))
+    cors.init_app(app, settings["allowed_origins"])
+    api.init_app(app)
+    viewer.init_app(app)
+    return app

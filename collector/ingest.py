@@ -1,0 +1,214 @@
+"""Decode and validate a Zipkin v2 JSON span list the way Zipkin does; one bad span rejects the batch."""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import json
+import zlib
+from typing import Any
+
+KINDS = frozenset({"CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
+HEX = frozenset("0123456789abcdef")
+
+
+class SpanDecodeError(ValueError):
+    """The body is not an acceptable span list; the message names the span, the field and the problem."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def inflate(body: bytes, limit: int) -> bytes:
+    """Gunzip a request body, refusing (413) once the output passes `limit` bytes, without inflating the rest."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(body, limit + 1)
+        if len(out) > limit or inflater.unconsumed_tail:
+            raise SpanDecodeError(f"gzip body inflates past the limit of {limit} bytes", status=413)
+        out += inflater.flush()
+    except (zlib.error, gzip.BadGzipFile) as error:
+        raise SpanDecodeError(f"Cannot gunzip spans: {error}") from None
+    if not inflater.eof:
+        raise SpanDecodeError("Cannot gunzip spans: truncated gzip stream")
+    return out
+
+
+def decode_span_list(body: bytes) -> list[dict[str, Any]]:
+    """Parse a JSON v2 span list and return its spans normalized as Zipkin stores them."""
+    if not body.strip():
+        return []
+    try:
+        document = json.loads(body)
+    except UnicodeDecodeError:
+        raise SpanDecodeError("Malformed reading List<Span> from json: not UTF-8") from None
+    except ValueError as error:
+        raise SpanDecodeError(f"Malformed reading List<Span> from json: {error}") from None
+    except RecursionError:
+        raise SpanDecodeError("Malformed reading List<Span> from json: nested too deeply") from None
+    if not isinstance(document, list):
+        raise SpanDecodeError("Malformed reading List<Span> from json: expected a JSON array of spans")
+    spans = []
+    for index, raw in enumerate(document):
+        if not isinstance(raw, dict):
+            raise SpanDecodeError(f"Malformed reading List<Span> from json: span[{index}] is not an object")
+        if _looks_like_v1(raw):
+            raise SpanDecodeError("Expected a JSON_V2 encoded list, but received: JSON_V1")
+        try:
+            spans.append(normalize_span(raw))
+        except SpanDecodeError as error:
+            raise SpanDecodeError(f"Malformed reading List<Span> from json: span[{index}].{error}") from None
+    return spans
+
+
+def _looks_like_v1(raw: dict[str, Any]) -> bool:
+    """Zipkin v1 spans carry binaryAnnotations, or endpoints inside annotations."""
+    if "binaryAnnotations" in raw:
+        return True
+    annotations = raw.get("annotations")
+    return isinstance(annotations, list) and any(isinstance(a, dict) and "endpoint" in a for a in annotations)
+
+
+def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate one span and return it in Zipkin's field order, empty fields left out."""
+    trace_id = _hex_id(raw.get("traceId"), "traceId", 32)
+    if len(trace_id) == 32 and trace_id.startswith("0" * 16):
+        trace_id = trace_id[16:]  # a 128-bit id whose high half is zero is a 64-bit id
+    span_id = _hex_id(raw.get("id"), "id", 16)
+    span: dict[str, Any] = {"traceId": trace_id}
+    parent_id = raw.get("parentId")
+    if parent_id is not None:
+        parent_id = _hex_id(parent_id, "parentId", 16, allow_zero=True)
+        if parent_id != "0" * 16 and parent_id != span_id:
+            span["parentId"] = parent_id
+    span["id"] = span_id
+    kind = raw.get("kind")
+    if kind is not None:
+        if kind not in KINDS:
+            raise SpanDecodeError(f"kind: {kind!r} is not one of CLIENT, SERVER, PRODUCER, CONSUMER")
+        span["kind"] = kind
+    name = _optional_string(raw.get("name"), "name")
+    if name:
+        span["name"] = name.lower()
+    for field in ("timestamp", "duration"):
+        value = _microseconds(raw.get(field), field)
+        if value:
+            span[field] = value
+    for field in ("localEndpoint", "remoteEndpoint"):
+        endpoint = _endpoint(raw.get(field), field)
+        if endpoint:
+            span[field] = endpoint
+    annotations = _annotations(raw.get("annotations"))
+    if annotations:
+        span["annotations"] = annotations
+    tags = _tags(raw.get("tags"))
+    if tags:
+        span["tags"] = tags
+    if _flag(raw.get("debug"), "debug"):
+        span["debug"] = True
+    if _flag(raw.get("shared"), "shared") and kind != "CLIENT":
+        span["shared"] = True
+    return span
+
+
+def _hex_id(value: Any, field: str, max_length: int, allow_zero: bool = False) -> str:
+    if value is None:
+        raise SpanDecodeError(f"{field}: required")
+    if not isinstance(value, str):
+        raise SpanDecodeError(f"{field}: expected a lower-hex string, got {type(value).__name__}")
+    if not value:
+        raise SpanDecodeError(f"{field}: empty")
+    if len(value) > max_length:
+        raise SpanDecodeError(f"{field}: {value[:40]!r} is longer than {max_length} characters")
+    if not set(value) <= HEX:
+        raise SpanDecodeError(f"{field}: {value!r} should be lower-hex encoded with no prefix")
+    width = 16 if len(value) <= 16 else 32
+    padded = value.rjust(width, "0")
+    if not allow_zero and set(padded) == {"0"}:
+        raise SpanDecodeError(f"{field}: all zeros")
+    return padded
+
+
+def _optional_string(value: Any, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise SpanDecodeError(f"{field}: expected a string, got {type(value).__name__}")
+
+
+def _microseconds(value: Any, field: str) -> int | None:
+    """Epoch or duration microseconds: integers only; zero or negative means absent."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpanDecodeError(f"{field}: expected integer microseconds, got {type(value).__name__}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise SpanDecodeError(f"{field}: expected integer microseconds, got fraction {value!r}")
+        value = int(value)
+    if value > 2**63 - 1:
+        raise SpanDecodeError(f"{field}: {value} is out of range for a 64-bit integer")
+    return value if value > 0 else None
+
+
+def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise SpanDecodeError(f"{field}: expected an object")
+    endpoint: dict[str, Any] = {}
+    service = _optional_string(value.get("serviceName"), f"{field}.serviceName")
+    if service:
+        endpoint["serviceName"] = service.lower()
+    for key, version in (("ipv4", 4), ("ipv6", 6)):
+        address = _optional_string(value.get(key), f"{field}.{key}")
+        if address:
+            try:
+                parsed = ipaddress.ip_address(address)
+            except ValueError:
+                parsed = None  # Zipkin drops an address it cannot parse rather than the span
+            if parsed is not None and parsed.version == version:
+                endpoint[key] = str(parsed)
+    port = value.get("port")
+    if port is not None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise SpanDecodeError(f"{field}.port: {port!r} is not a port number 0-65535")
+        if port:
+            endpoint["port"] = port
+    return endpoint or None
+
+
+def _annotations(value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise SpanDecodeError("annotations: expected an array")
+    seen = set()
+    for index, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise SpanDecodeError(f"annotations[{index}]: expected an object")
+        timestamp = _microseconds(item.get("timestamp"), f"annotations[{index}].timestamp")
+        text = _optional_string(item.get("value"), f"annotations[{index}].value")
+        if timestamp is None or not text:
+            raise SpanDecodeError(f"annotations[{index}]: both timestamp and value are required")
+        seen.add((timestamp, text))
+    return [{"timestamp": ts, "value": text} for ts, text in sorted(seen)]
+
+
+def _tags(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise SpanDecodeError("tags: expected an object of string values")
+    for key, tag in value.items():
+        if not isinstance(tag, str):
+            raise SpanDecodeError(f"tags.{key}: expected a string value, got {type(tag).__name__}")
+    return dict(sorted(value.items()))
+
+
+def _flag(value: Any, field: str) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise SpanDecodeError(f"{field}: expected true or false")
+    return value

@@ -1,0 +1,10 @@
+// Attribute keys of the browser's spans, named after the OpenTelemetry semantic conventions
+// where one exists (session.id, exception.*); the ui.* keys are Journey's own.
+export const SESSION_ID = 'session.id';
+export const UI_ACTION = 'ui.action'; // the intent, e.g. "show talks" (also the span name)
+export const UI_EVENT_TYPE = 'ui.event.type'; // click, submit, popstate, ...
+export const UI_TARGET = 'ui.target'; // the element acted on, e.g. button#show-talks
+export const UI_RESULT_COUNT = 'ui.result.count';
+export const GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
+export const BROWSER_LANGUAGE = 'browser.language';
+export const USER_AGENT_ORIGINAL = 'user_agent.original';

@@ -1,0 +1,33 @@
+// One session id per browser session: kept across reloads (sessionStorage), renewed after
+// INACTIVITY_MS without activity, so a returning visitor starts a new journey.
+const STORAGE_KEY = 'journey.session';
+export const INACTIVITY_MS = 30 * 60 * 1000;
+
+function newSessionId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function read() {
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(STORAGE_KEY) || 'null');
+    return saved && typeof saved.id === 'string' && typeof saved.lastSeen === 'number' ? saved : null;
+  } catch {
+    return null; // storage disabled or corrupt: start a new session
+  }
+}
+
+/** The current session id; touching it counts as activity. */
+export function currentSessionId(now = Date.now()) {
+  let session = read();
+  if (!session || now - session.lastSeen > INACTIVITY_MS) {
+    session = { id: newSessionId(), lastSeen: now };
+  }
+  session.lastSeen = now;
+  try {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
+  } catch {
+    // private mode without storage: the id lives as long as the page
+  }
+  return session.id;
+}

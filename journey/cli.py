@@ -1,0 +1,80 @@
+"""`journey`: run the collector, the backend, or both together (`journey up`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .settings import SettingError, add_options, resolve
+
+
+def run_collector(options: dict) -> int:
+    """Start the Zipkin-compatible collector and viewer."""
+    from collector import create_app
+    from collector.settings import SETTINGS
+
+    from .serve import serve
+
+    config = resolve(SETTINGS, options)
+    app = create_app(config)
+    return serve(app, config["host"], config["port"], "collector", on_stop=app.extensions["span_store"].close)
+
+
+def run_backend(options: dict) -> int:
+    """Start the GraphQL API with the built frontend, tracing installed as the process-wide provider."""
+    from opentelemetry import trace
+
+    from backend import create_app, telemetry
+    from backend.settings import SETTINGS
+
+    from .serve import serve
+
+    config = resolve(SETTINGS, options)
+    provider = telemetry.build_tracer_provider(config)
+    trace.set_tracer_provider(provider)  # the process entry point is the one place that sets it
+    app = create_app(config, tracer_provider=provider)
+    shutdown = getattr(provider, "shutdown", None)  # flushes the spans still queued
+    return serve(app, config["host"], config["port"], "backend", on_stop=shutdown)
+
+
+def run_up(options: dict) -> int:
+    """Start collector and backend as child processes; Ctrl-C stops both."""
+    from .up import UP_SETTINGS, run
+
+    return run(resolve(UP_SETTINGS, options))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line, every option generated from the settings tables."""
+    from backend.settings import SETTINGS as BACKEND_SETTINGS
+    from collector.settings import SETTINGS as COLLECTOR_SETTINGS
+
+    from .up import UP_SETTINGS
+
+    parser = argparse.ArgumentParser(prog="journey", description="Journey: a full-stack tracing demo.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, settings, run, summary in (
+        ("up", UP_SETTINGS, run_up, "collector + backend together; Ctrl-C stops both"),
+        ("collector", COLLECTOR_SETTINGS, run_collector, "the Zipkin-compatible collector and trace viewer"),
+        ("backend", BACKEND_SETTINGS, run_backend, "the GraphQL API and the built frontend"),
+    ):
+        command = commands.add_parser(name, help=summary, description=summary)
+        add_options(command, settings)
+        command.set_defaults(run=run, settings=settings)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `journey` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "run", "settings")}
+    try:
+        resolve(args.settings, options)  # report a bad value before anything starts
+    except SettingError as error:
+        parser.exit(2, f"journey {args.command}: {error}\n")
+    return args.run(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""`journey up`: the collector and the backend as child processes, stopped together."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from .settings import Setting, SettingError, parse_port
+
+UP_SETTINGS = [
+    Setting("port", "JOURNEY_PORT", 8000, "port of the app (backend + frontend)", "--port", parse_port),
+    Setting("collector_port", "JOURNEY_COLLECTOR_PORT", 9411, "port of the collector and viewer", "--collector-port", parse_port),
+    Setting("data_dir", "JOURNEY_DATA_DIR", ".journey", "directory for the database files", "--data-dir"),
+]
+
+READY_TIMEOUT_S = 30
+
+
+def child_commands(config: dict) -> dict[str, list[str]]:
+    """The two child command lines; the backend exports to the collector started beside it."""
+    port, cport, data_dir = config["port"], config["collector_port"], config["data_dir"]
+    journey = [sys.executable, "-m", "journey"]
+    return {
+        "collector": [*journey, "collector", "--port", str(cport), "--data-dir", data_dir],
+        "backend": [
+            *journey, "backend", "--port", str(port), "--data-dir", data_dir,
+            "--zipkin-endpoint", f"http://127.0.0.1:{cport}/api/v2/spans",
+            "--browser-zipkin-endpoint", f"http://localhost:{cport}/api/v2/spans",
+            "--viewer-url", f"http://localhost:{cport}/zipkin/",
+        ],
+    }
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _stop(children: dict[str, subprocess.Popen]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + 10
+    for child in children.values():
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def run(config: dict) -> int:
+    """Start both, wait until both answer /health, print the URLs, and supervise until Ctrl-C."""
+    if 0 in (config["port"], config["collector_port"]):
+        raise SettingError("journey up needs fixed ports (0 is only for `journey collector` / `journey backend`)")
+    if config["port"] == config["collector_port"]:
+        raise SettingError("--port and --collector-port must differ")
+    children: dict[str, subprocess.Popen] = {}
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    ports = {"collector": config["collector_port"], "backend": config["port"]}
+    try:
+        for name, command in child_commands(config).items():
+            children[name] = subprocess.Popen(command)
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while not all(_healthy(port) for port in ports.values()):
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"journey up: the {name} exited with {child.returncode}; stopping", file=sys.stderr)
+                    return 1
+            if time.monotonic() > deadline:
+                print(f"journey up: not ready after {READY_TIMEOUT_S} s; stopping", file=sys.stderr)
+                return 1
+            time.sleep(0.2)
+        print(
+            "\nJourney is up:\n"
+            f"  app:    http://localhost:{config['port']}/\n"
+            f"  traces: http://localhost:{config['collector_port']}/zipkin/\n"
+            "Ctrl-C stops both.\n",
+            flush=True,
+        )
+        while True:
+            for name, child in children.items():
+                if child.poll() is not None:
+                    print(f"journey up: the {name} exited with {child.returncode}; stopping", file=sys.stderr)
+                    return child.returncode or 1
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        _stop(children)

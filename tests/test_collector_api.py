@@ -1,0 +1,128 @@
+"""The collector over real HTTP: what is posted is stored and found; what is bad is refused whole."""
+
+import gzip
+import json
+import time
+
+import requests
+
+NOW_US = int(time.time() * 1_000_000)
+
+
+def make_trace(trace_id: str, service: str = "frontend", start_us: int = NOW_US, session: str = "s1") -> list[dict]:
+    return [
+        {"traceId": trace_id, "id": "a1", "name": "show talks", "timestamp": start_us, "duration": 9000,
+         "localEndpoint": {"serviceName": service}, "tags": {"session.id": session}},
+        {"traceId": trace_id, "id": "b2", "parentId": "a1", "kind": "CLIENT", "name": "POST",
+         "timestamp": start_us + 100, "duration": 8000, "localEndpoint": {"serviceName": service},
+         "annotations": [{"timestamp": start_us + 200, "value": "wire.send"}]},
+        {"traceId": trace_id, "id": "c3", "parentId": "b2", "kind": "SERVER", "name": "POST /graphql",
+         "timestamp": start_us + 500, "duration": 6000, "localEndpoint": {"serviceName": "backend"},
+         "tags": {"http.route": "/graphql"}},
+    ]
+
+
+def post(collector, spans, **kwargs):
+    return requests.post(f"{collector.url}/api/v2/spans", data=json.dumps(spans), timeout=5, **kwargs)
+
+
+def trace_ids(collector, **params):
+    response = requests.get(f"{collector.url}/api/v2/traces", params=params, timeout=5)
+    assert response.status_code == 200, response.text
+    return [trace[0]["traceId"] for trace in response.json()]
+
+
+def test_posted_trace_reads_back_by_id_in_zipkin_form(collector):
+    assert post(collector, make_trace("7d")).status_code == 202
+    response = requests.get(f"{collector.url}/api/v2/trace/7d", timeout=5)
+    assert response.status_code == 200
+    spans = response.json()
+    assert [s["id"] for s in spans] == ["00000000000000a1", "00000000000000b2", "00000000000000c3"]
+    assert spans[2] == {
+        "traceId": "000000000000007d", "parentId": "00000000000000b2", "id": "00000000000000c3", "kind": "SERVER",
+        "name": "post /graphql", "timestamp": NOW_US + 500, "duration": 6000,
+        "localEndpoint": {"serviceName": "backend"}, "tags": {"http.route": "/graphql"},
+    }
+    assert list(spans[2]) == ["traceId", "parentId", "id", "kind", "name", "timestamp", "duration",
+                              "localEndpoint", "tags"]
+
+
+def test_search_by_service_span_name_tag_and_time(collector):
+    post(collector, make_trace("1001", session="alpha", start_us=NOW_US - 5_000_000))
+    post(collector, make_trace("1002", service="other", session="beta"))
+    assert trace_ids(collector, serviceName="frontend") == ["0000000000001001"]
+    assert trace_ids(collector, serviceName="backend") == ["0000000000001002", "0000000000001001"]
+    assert trace_ids(collector, spanName="show talks", serviceName="other") == ["0000000000001002"]
+    assert trace_ids(collector, annotationQuery="session.id=alpha") == ["0000000000001001"]
+    assert trace_ids(collector, annotationQuery="wire.send and session.id=beta") == ["0000000000001002"]
+    assert trace_ids(collector, annotationQuery="session.id=gamma") == []
+    # the backend's spans carry no session tag: with serviceName the terms must hold on its spans
+    assert trace_ids(collector, serviceName="backend", annotationQuery="session.id=alpha") == []
+    assert trace_ids(collector, limit="1") == ["0000000000001002"]
+    end_ms = (NOW_US - 2_000_000) // 1000
+    assert trace_ids(collector, endTs=str(end_ms), lookback="10000") == ["0000000000001001"]
+    services = requests.get(f"{collector.url}/api/v2/services", timeout=5).json()
+    assert services == ["backend", "frontend", "other"]
+
+
+def test_a_batch_with_one_bad_span_is_refused_whole(collector):
+    batch = make_trace("2001")
+    batch[1]["timestamp"] = 1.5
+    response = post(collector, batch)
+    assert response.status_code == 400
+    assert "span[1].timestamp" in response.text and "fraction" in response.text
+    assert requests.get(f"{collector.url}/api/v2/trace/2001", timeout=5).status_code == 404
+    assert requests.get(f"{collector.url}/api/v2/services", timeout=5).json() == []
+
+
+def test_browser_beacon_text_plain_and_gzip_are_accepted(collector):
+    beacon = post(collector, make_trace("3001"), headers={"Content-Type": "text/plain;charset=UTF-8"})
+    zipped = requests.post(
+        f"{collector.url}/api/v2/spans", data=gzip.compress(json.dumps(make_trace("3002")).encode()),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}, timeout=5,
+    )
+    assert (beacon.status_code, zipped.status_code) == (202, 202)
+    for trace_id in ("3001", "3002"):
+        assert len(requests.get(f"{collector.url}/api/v2/trace/{trace_id}", timeout=5).json()) == 3
+
+
+def test_query_errors_are_400_with_zipkin_messages(collector):
+    cases = {
+        "limit=0": "limit <= 0",
+        "lookback=-1": "lookback <= 0",
+        "endTs=0": "endTs <= 0",
+        "maxDuration=5": "maxDuration is only valid with minDuration",
+        "limit=ten": "limit should be an integer: 'ten'",
+    }
+    for query, message in cases.items():
+        response = requests.get(f"{collector.url}/api/v2/traces?{query}", timeout=5)
+        assert (response.status_code, response.text.strip()) == (400, message)
+    bad_id = requests.get(f"{collector.url}/api/v2/trace/XYZ", timeout=5)
+    assert bad_id.status_code == 400
+    missing = requests.get(f"{collector.url}/api/v2/trace/abcdef", timeout=5)
+    assert (missing.status_code, missing.text.strip()) == (404, "abcdef not found")
+
+
+def test_cors_lets_the_app_origin_post_spans(collector):
+    preflight = requests.options(
+        f"{collector.url}/api/v2/spans", timeout=5,
+        headers={"Origin": "http://localhost:8000", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Headers"].lower() == "content-type"
+    posted = post(collector, make_trace("4001"), headers={"Origin": "http://localhost:8000"})
+    assert posted.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+
+
+def test_health_and_viewer_pages(collector):
+    assert requests.get(f"{collector.url}/health", timeout=5).json()["status"] == "UP"
+    post(collector, make_trace("5001"))
+    root = requests.get(f"{collector.url}/", timeout=5, allow_redirects=False)
+    assert root.status_code in (301, 302) and root.headers["Location"].endswith("/zipkin/")
+    search = requests.get(f"{collector.url}/zipkin/?serviceName=frontend", timeout=5)
+    assert search.status_code == 200 and "/zipkin/traces/0000000000005001" in search.text
+    page = requests.get(f"{collector.url}/zipkin/traces/5001", timeout=5)
+    assert page.status_code == 200 and page.text.count('data-span-id="') == 3
