@@ -1,6 +1,6 @@
 """Every backend setting, declared once; standard OpenTelemetry variables first."""
 
-from journey.settings import Setting, parse_bool, parse_list, parse_port, parse_positive_int, parse_url
+from journey.settings import Setting, parse_bool, parse_choice, parse_list, parse_port, parse_positive_int, parse_url
 
 SETTINGS = [
     Setting("service_name", "OTEL_SERVICE_NAME", "backend", "service.name of the backend's spans", "--service-name"),
@@ -13,7 +13,7 @@ SETTINGS = [
         "batch export delay in ms (the SDK's 5000 would keep spans out of the viewer for seconds)",
         "--batch-delay", parse_positive_int,
     ),
-    Setting("sdk_disabled", "OTEL_SDK_DISABLED", False, "true: no tracing at all", "--no-tracing", parse_bool),
+    Setting("sdk_disabled", "OTEL_SDK_DISABLED", False, "true: no tracing at all", "--sdk-disabled", parse_bool),
     Setting("traces_sampler", "OTEL_TRACES_SAMPLER", "parentbased_always_on", "sampler, read by the SDK"),
     Setting("traces_sampler_arg", "OTEL_TRACES_SAMPLER_ARG", None, "sampler argument (e.g. ratio), read by the SDK"),
     Setting("resource_attributes", "OTEL_RESOURCE_ATTRIBUTES", None, "extra resource attributes k=v,..., read by the SDK"),
@@ -33,6 +33,7 @@ SETTINGS = [
     Setting(
         "viewer_kind", "JOURNEY_VIEWER_KIND", "journey",
         "journey (our viewer, has journey pages) or zipkin (the real Zipkin UI)", "--viewer-kind",
+        parse_choice("journey", "zipkin"),
     ),
     Setting(
         "trace_header_origins", "JOURNEY_TRACE_HEADER_ORIGINS", [],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from .settings import SettingError, add_options, resolve
@@ -11,12 +12,16 @@ from .settings import SettingError, add_options, resolve
 def run_collector(options: dict) -> int:
     """Start the Zipkin-compatible collector and viewer."""
     from collector import create_app
-    from collector.settings import SETTINGS
+    from collector.settings import SETTINGS, database_path
 
     from .serve import serve
 
     config = resolve(SETTINGS, options)
-    app = create_app(config)
+    try:
+        app = create_app(config)
+    except (OSError, sqlite3.DatabaseError) as error:
+        print(f"journey collector: cannot open the span database {database_path(config)}: {error}", file=sys.stderr)
+        return 1
     return serve(app, config["host"], config["port"], "collector", on_stop=app.extensions["span_store"].close)
 
 
@@ -25,14 +30,18 @@ def run_backend(options: dict) -> int:
     from opentelemetry import trace
 
     from backend import create_app, telemetry
-    from backend.settings import SETTINGS
+    from backend.settings import SETTINGS, database_path
 
     from .serve import serve
 
     config = resolve(SETTINGS, options)
     provider = telemetry.build_tracer_provider(config)
     trace.set_tracer_provider(provider)  # the process entry point is the one place that sets it
-    app = create_app(config, tracer_provider=provider)
+    try:
+        app = create_app(config, tracer_provider=provider)
+    except (OSError, sqlite3.DatabaseError) as error:
+        print(f"journey backend: cannot open the planner database {database_path(config)}: {error}", file=sys.stderr)
+        return 1
     shutdown = getattr(provider, "shutdown", None)  # flushes the spans still queued
     return serve(app, config["host"], config["port"], "backend", on_stop=shutdown)
 
@@ -71,9 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     options = {k: v for k, v in vars(args).items() if k not in ("command", "run", "settings")}
     try:
         resolve(args.settings, options)  # report a bad value before anything starts
+        return args.run(options)
     except SettingError as error:
         parser.exit(2, f"journey {args.command}: {error}\n")
-    return args.run(options)
 
 
 if __name__ == "__main__":

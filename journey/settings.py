@@ -63,9 +63,29 @@ def parse_url(text: str) -> str:
     return text
 
 
+def parse_choice(*choices: str) -> Callable[[str], str]:
+    """One of a fixed set of words."""
+
+    def parse(text: str) -> str:
+        if text not in choices:
+            raise SettingError(f"{text!r} is not one of {', '.join(choices)}")
+        return text
+
+    return parse
+
+
 def parse_list(text: str) -> list[str]:
     """A comma-separated list; blanks dropped."""
     return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def format_default(value: Any) -> str:
+    """A default as a user would type it: lists comma-joined, booleans lower-case."""
+    if isinstance(value, list):
+        return ",".join(value) or "(none)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value)
 
 
 def add_options(parser: argparse.ArgumentParser, settings: Sequence[Setting]) -> None:
@@ -75,7 +95,7 @@ def add_options(parser: argparse.ArgumentParser, settings: Sequence[Setting]) ->
         if setting.option is None:
             env_only.append(setting)
             continue
-        default = "" if setting.default is None else f", default: {setting.default}"
+        default = "" if setting.default is None else f", default: {format_default(setting.default)}"
         parser.add_argument(
             setting.option,
             dest=setting.key,
@@ -84,7 +104,7 @@ def add_options(parser: argparse.ArgumentParser, settings: Sequence[Setting]) ->
             help=f"{setting.help} (env {setting.env}{default})",
         )
     if env_only:
-        lines = [f"  {s.env}  {s.help} (default: {s.default})" for s in env_only]
+        lines = [f"  {s.env}  {s.help} (default: {format_default(s.default)})" for s in env_only]
         parser.epilog = "environment variables read by the OpenTelemetry SDK:\n" + "\n".join(lines)
         parser.formatter_class = argparse.RawDescriptionHelpFormatter
 

@@ -1,0 +1,57 @@
+"""`journey up`: both servers start, the backend exports to the collector, Ctrl-C stops both."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import requests
+
+from conftest import ROOT, poll_until
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_up_starts_both_and_ctrl_c_stops_both(tmp_path):
+    port, collector_port = free_port(), free_port()
+    log = tmp_path / "up.log"
+    with log.open("w") as out:
+        up = subprocess.Popen(
+            [sys.executable, "-m", "journey", "up", "--port", str(port), "--collector-port", str(collector_port),
+             "--data-dir", str(tmp_path / "data")],
+            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+    try:
+        poll_until(lambda: "Journey is up" in log.read_text(), "journey up to say it is up", timeout=40)
+        text = log.read_text()
+        assert f"http://localhost:{port}/" in text and f"http://localhost:{collector_port}/zipkin/" in text
+        config = requests.get(f"http://127.0.0.1:{port}/config.json", timeout=5).json()
+        assert config["zipkinEndpoint"] == f"http://localhost:{collector_port}/api/v2/spans"
+        requests.post(f"http://127.0.0.1:{port}/graphql", json={"query": "query Probe { talks { total } }"}, timeout=5)
+        poll_until(
+            lambda: requests.get(f"http://127.0.0.1:{collector_port}/api/v2/spans?serviceName=backend", timeout=5)
+            .json(),
+            "the backend's spans in the collector",
+        )
+        up.send_signal(signal.SIGINT)
+        assert up.wait(timeout=20) == 0
+    finally:
+        if up.poll() is None:
+            up.kill()
+    for each in (port, collector_port):
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", each)) != 0, f"port {each} still answers after Ctrl-C"
+    assert (tmp_path / "data" / "spans.db").exists() and (tmp_path / "data" / "app.db").exists()
+
+
+def test_up_refuses_one_port_for_both(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "journey", "up", "--port", "9999", "--collector-port", "9999"],
+        capture_output=True, text=True, timeout=30, cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "must differ" in result.stderr
