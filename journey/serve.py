@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from typing import Callable
@@ -16,6 +17,9 @@ def serve(app, host: str, port: int, name: str, on_stop: Callable[[], None] | No
     except OSError as error:
         print(f"journey {name}: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
         return 1
+
+    # one line per request drowns what matters in a demo terminal; problems are still logged
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     def stop(_signum, _frame):
         raise KeyboardInterrupt
