@@ -19,7 +19,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["JOURNEY"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
-    app.extensions["span_store"] = SpanStore(database_path(settings))
+    app.extensions["span_store"] = SpanStore(
+        database_path(settings), max_spans=settings["max_spans"], retention_hours=settings["retention_hours"]
+    )
     cors.init_app(app, settings["allowed_origins"])
     api.init_app(app)
     viewer.init_app(app)

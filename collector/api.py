@@ -6,92 +6,144 @@ import json
 
 from flask import Blueprint, Flask, Response, current_app, request
 
+from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list, inflate
-from .query import BadQuery, parse_trace_id, parse_trace_query
+from .proto import decode_proto_span_list
+from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_ids, parse_trace_query, required
 from .store import SpanStore
 
 JSON = "application/json"
+NAMES_MAX_AGE_S = 300  # Zipkin's QUERY_NAMES_MAX_AGE default
 
 
 def _store() -> SpanStore:
     return current_app.extensions["span_store"]
 
 
+def _settings() -> dict:
+    return current_app.config["JOURNEY"]
+
+
 def _text(message: str, status: int) -> Response:
-    return Response(message + "\n", status=status, mimetype="text/plain")
+    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
 
 
-def _json_list(items: list) -> Response:
-    return Response(json.dumps(items), mimetype=JSON)
+def _json_traces(traces: list[str]) -> Response:
+    return Response("[" + ",".join(traces) + "]", mimetype=JSON)
+
+
+def _names(names: list[str], cache: bool) -> Response:
+    """A sorted list of names; cacheable once there are more than a few, as Zipkin does."""
+    response = Response(json.dumps(sorted(names)), mimetype=JSON)
+    if cache:
+        response.headers["Cache-Control"] = f"max-age={NAMES_MAX_AGE_S}, must-revalidate"
+    return response
 
 
 def post_spans() -> Response:
-    """Accept a JSON v2 span list (any content type, optionally gzipped); 202 once it is committed."""
+    """Accept a span list (JSON v2 with any content type, or proto3), maybe gzipped; 202 once committed."""
     content_type = (request.mimetype or "").lower()
-    if content_type in ("application/x-protobuf", "application/x-thrift"):
-        return _text(f"Unsupported Content-Type {content_type}: send Zipkin JSON v2", 415)
-    limit = current_app.config["JOURNEY"]["max_body_bytes"]
+    if content_type == "application/x-thrift":
+        return _text("Unsupported Content-Type application/x-thrift: send JSON v2 or proto3", 415)
+    limit = _settings()["max_body_bytes"]
     body = request.get_data(cache=False)
     try:
-        if request.headers.get("Content-Encoding", "").lower() == "gzip":
+        if "gzip" in request.headers.get("Content-Encoding", "").lower():
             body = inflate(body, limit)
-        spans = decode_span_list(body)
+        if content_type == "application/x-protobuf":
+            spans = decode_proto_span_list(body)
+        else:
+            spans = decode_span_list(body)
     except SpanDecodeError as error:
         return _text(str(error), error.status)
-    _store().add_spans(spans)
+    store = _store()
+    store.add_spans(spans)  # returns once committed: what is acknowledged survives a crash
+    store.enforce_retention()
     return Response(status=202)
 
 
 def get_trace(trace_id: str) -> Response:
-    """One trace's spans as stored, or 404."""
+    """One trace's spans as stored, or 404 `<id> not found`."""
     try:
         normalized = parse_trace_id(trace_id)
     except BadQuery as error:
         return _text(str(error), 400)
-    strict = current_app.config["JOURNEY"]["strict_trace_id"]
-    body = _store().get_trace_json(normalized, strict=strict)
+    body = _store().get_trace_json(normalized, strict=_settings()["strict_trace_id"])
     if body is None:
-        return _text(f"{trace_id} not found", 404)
+        return _text(f"{normalized} not found", 404)
     return Response(body, mimetype=JSON)
+
+
+def get_trace_many() -> Response:
+    """The traces among ?traceIds= that exist, in any order."""
+    try:
+        trace_ids = parse_trace_ids(request.args.get("traceIds"))
+    except BadQuery as error:
+        return _text(str(error), 400)
+    return _json_traces(_store().get_traces_json(trace_ids, strict=_settings()["strict_trace_id"]))
 
 
 def get_traces() -> Response:
     """Traces matching the query, newest first, each a list of its spans."""
     try:
-        query = parse_trace_query(request.args, current_app.config["JOURNEY"]["query_lookback"])
+        query = parse_trace_query(request.args, _settings()["query_lookback"])
     except BadQuery as error:
         return _text(str(error), 400)
     store = _store()
-    traces = [store.get_trace_json(trace_id) for trace_id in store.find_trace_ids(query)]
-    return Response("[" + ",".join(t for t in traces if t) + "]", mimetype=JSON)
+    return _json_traces(store.get_traces_json(store.find_trace_ids(query)))
 
 
 def get_services() -> Response:
     """Every service name seen."""
-    return _json_list(_store().service_names())
+    names = _store().service_names()
+    return _names(names, cache=len(names) > 3)
 
 
-def _required_service() -> str:
-    service = (request.args.get("serviceName") or "").strip().lower()
-    if not service:
-        raise BadQuery("serviceName is required")
-    return service
+def _service_param() -> str:
+    return required(request.args, "serviceName").strip().lower()
 
 
 def get_span_names() -> Response:
     """Span names recorded by ?serviceName=."""
     try:
-        return _json_list(_store().span_names(_required_service()))
+        names = _store().span_names(_service_param())
     except BadQuery as error:
         return _text(str(error), 400)
+    return _names(names, cache=len(names) > 3)
 
 
 def get_remote_services() -> Response:
     """Remote services called by ?serviceName=."""
     try:
-        return _json_list(_store().remote_service_names(_required_service()))
+        names = _store().remote_service_names(_service_param())
     except BadQuery as error:
         return _text(str(error), 400)
+    return _names(names, cache=len(names) > 3)
+
+
+def get_dependencies() -> Response:
+    """Service links between endTs - lookback and endTs, counted like Zipkin."""
+    try:
+        end_ts, lookback = parse_dependency_window(request.args, _settings()["query_lookback"])
+    except BadQuery as error:
+        return _text(str(error), 400)
+    links = link_dependencies(_store().traces_in_window(end_ts, lookback))
+    return Response(json.dumps(links), mimetype=JSON)
+
+
+def get_autocomplete_keys() -> Response:
+    """The tag keys offered for autocompletion (AUTOCOMPLETE_KEYS)."""
+    return _names(list(_settings()["autocomplete_keys"]), cache=True)
+
+
+def get_autocomplete_values() -> Response:
+    """Known values of ?key=, for a key that is offered for autocompletion (else none)."""
+    try:
+        key = required(request.args, "key")
+    except BadQuery as error:
+        return _text(str(error), 400)
+    values = _store().tag_values(key) if key in _settings()["autocomplete_keys"] else []
+    return _names(values, cache=len(values) > 3)
 
 
 def health() -> Response:
@@ -108,10 +160,14 @@ def health() -> Response:
 ROUTES = [
     ("/spans", post_spans, ["POST"]),
     ("/spans", get_span_names, ["GET"]),
-    ("/trace/<trace_id>", get_trace, ["GET"]),
+    ("/trace/<path:trace_id>", get_trace, ["GET"]),
+    ("/traceMany", get_trace_many, ["GET"]),
     ("/traces", get_traces, ["GET"]),
     ("/services", get_services, ["GET"]),
     ("/remoteServices", get_remote_services, ["GET"]),
+    ("/dependencies", get_dependencies, ["GET"]),
+    ("/autocompleteKeys", get_autocomplete_keys, ["GET"]),
+    ("/autocompleteValues", get_autocomplete_values, ["GET"]),
 ]
 
 

@@ -10,6 +10,15 @@ from typing import Any
 
 KINDS = frozenset({"CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
 HEX = frozenset("0123456789abcdef")
+NOT_A_LIST = "Expected a JSON_V2 encoded list"
+
+
+class FieldError(ValueError):
+    """One field of one span is invalid."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
 
 
 class SpanDecodeError(ValueError):
@@ -28,10 +37,10 @@ def inflate(body: bytes, limit: int) -> bytes:
         if len(out) > limit or inflater.unconsumed_tail:
             raise SpanDecodeError(f"gzip body inflates past the limit of {limit} bytes", status=413)
         out += inflater.flush()
-    except (zlib.error, gzip.BadGzipFile) as error:
-        raise SpanDecodeError(f"Cannot gunzip spans: {error}") from None
+    except (zlib.error, gzip.BadGzipFile):
+        raise SpanDecodeError("Cannot gunzip spans") from None
     if not inflater.eof:
-        raise SpanDecodeError("Cannot gunzip spans: truncated gzip stream")
+        raise SpanDecodeError("Cannot gunzip spans")
     return out
 
 
@@ -41,24 +50,27 @@ def decode_span_list(body: bytes) -> list[dict[str, Any]]:
         return []
     try:
         document = json.loads(body)
-    except UnicodeDecodeError:
-        raise SpanDecodeError("Malformed reading List<Span> from json: not UTF-8") from None
-    except ValueError as error:
-        raise SpanDecodeError(f"Malformed reading List<Span> from json: {error}") from None
-    except RecursionError:
-        raise SpanDecodeError("Malformed reading List<Span> from json: nested too deeply") from None
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the parser's limit
+        document = None
     if not isinstance(document, list):
-        raise SpanDecodeError("Malformed reading List<Span> from json: expected a JSON array of spans")
+        raise SpanDecodeError(NOT_A_LIST)
+    if any(isinstance(raw, dict) and _looks_like_v1(raw) for raw in document):
+        raise SpanDecodeError("Expected a JSON_V2 encoded list, but received: JSON_V1")
+    return normalize_spans(document, "json")
+
+
+def normalize_spans(document: list[Any], encoding: str) -> list[dict[str, Any]]:
+    """Normalize every span of a decoded list; the first bad one fails the whole list."""
     spans = []
     for index, raw in enumerate(document):
         if not isinstance(raw, dict):
-            raise SpanDecodeError(f"Malformed reading List<Span> from json: span[{index}] is not an object")
-        if _looks_like_v1(raw):
-            raise SpanDecodeError("Expected a JSON_V2 encoded list, but received: JSON_V1")
+            raise SpanDecodeError(f"Expected a span object at path $[{index}] reading List<Span> from {encoding}")
         try:
             spans.append(normalize_span(raw))
-        except SpanDecodeError as error:
-            raise SpanDecodeError(f"Malformed reading List<Span> from json: span[{index}].{error}") from None
+        except FieldError as error:
+            raise SpanDecodeError(
+                f"{error.problem} at path $[{index}].{error.field} reading List<Span> from {encoding}"
+            ) from None
     return spans
 
 
@@ -86,7 +98,7 @@ def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
     kind = raw.get("kind")
     if kind is not None:
         if kind not in KINDS:
-            raise SpanDecodeError(f"kind: {kind!r} is not one of CLIENT, SERVER, PRODUCER, CONSUMER")
+            raise FieldError(f"kind", f"{kind!r} is not one of CLIENT, SERVER, PRODUCER, CONSUMER")
         span["kind"] = kind
     name = _optional_string(raw.get("name"), "name")
     if name:
@@ -114,26 +126,26 @@ def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _hex_id(value: Any, field: str, max_length: int, allow_zero: bool = False) -> str:
     if value is None:
-        raise SpanDecodeError(f"{field}: required")
+        raise FieldError(f"{field}", f"required")
     if not isinstance(value, str):
-        raise SpanDecodeError(f"{field}: expected a lower-hex string, got {type(value).__name__}")
+        raise FieldError(f"{field}", f"expected a lower-hex string, got {type(value).__name__}")
     if not value:
-        raise SpanDecodeError(f"{field}: empty")
+        raise FieldError(f"{field}", f"empty")
     if len(value) > max_length:
-        raise SpanDecodeError(f"{field}: {value[:40]!r} is longer than {max_length} characters")
+        raise FieldError(f"{field}", f"{value[:40]!r} is longer than {max_length} characters")
     if not set(value) <= HEX:
-        raise SpanDecodeError(f"{field}: {value!r} should be lower-hex encoded with no prefix")
+        raise FieldError(f"{field}", f"{value[:64]} should be lower-hex encoded with no prefix")
     width = 16 if len(value) <= 16 else 32
     padded = value.rjust(width, "0")
     if not allow_zero and set(padded) == {"0"}:
-        raise SpanDecodeError(f"{field}: all zeros")
+        raise FieldError(f"{field}", f"all zeros")
     return padded
 
 
 def _optional_string(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
-    raise SpanDecodeError(f"{field}: expected a string, got {type(value).__name__}")
+    raise FieldError(f"{field}", f"expected a string, got {type(value).__name__}")
 
 
 def _microseconds(value: Any, field: str) -> int | None:
@@ -141,13 +153,13 @@ def _microseconds(value: Any, field: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpanDecodeError(f"{field}: expected integer microseconds, got {type(value).__name__}")
+        raise FieldError(f"{field}", f"expected integer microseconds, got {type(value).__name__}")
     if isinstance(value, float):
         if not value.is_integer():
-            raise SpanDecodeError(f"{field}: expected integer microseconds, got fraction {value!r}")
+            raise FieldError(f"{field}", f"expected integer microseconds, got fraction {value!r}")
         value = int(value)
     if value > 2**63 - 1:
-        raise SpanDecodeError(f"{field}: {value} is out of range for a 64-bit integer")
+        raise FieldError(f"{field}", f"{value} is out of range for a 64-bit integer")
     return value if value > 0 else None
 
 
@@ -155,7 +167,7 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise SpanDecodeError(f"{field}: expected an object")
+        raise FieldError(f"{field}", f"expected an object")
     endpoint: dict[str, Any] = {}
     service = _optional_string(value.get("serviceName"), f"{field}.serviceName")
     if service:
@@ -172,7 +184,7 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
     port = value.get("port")
     if port is not None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise SpanDecodeError(f"{field}.port: {port!r} is not a port number 0-65535")
+            raise FieldError(f"{field}.port", f"{port!r} is not a port number 0-65535")
         if port:
             endpoint["port"] = port
     return endpoint or None
@@ -182,15 +194,15 @@ def _annotations(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise SpanDecodeError("annotations: expected an array")
+        raise FieldError("annotations", "expected an array")
     seen = set()
     for index, item in enumerate(value):
         if not isinstance(item, dict):
-            raise SpanDecodeError(f"annotations[{index}]: expected an object")
+            raise FieldError(f"annotations[{index}]", f"expected an object")
         timestamp = _microseconds(item.get("timestamp"), f"annotations[{index}].timestamp")
         text = _optional_string(item.get("value"), f"annotations[{index}].value")
         if timestamp is None or not text:
-            raise SpanDecodeError(f"annotations[{index}]: both timestamp and value are required")
+            raise FieldError(f"annotations[{index}]", f"both timestamp and value are required")
         seen.add((timestamp, text))
     return [{"timestamp": ts, "value": text} for ts, text in sorted(seen)]
 
@@ -199,10 +211,10 @@ def _tags(value: Any) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise SpanDecodeError("tags: expected an object of string values")
+        raise FieldError("tags", "expected an object of string values")
     for key, tag in value.items():
         if not isinstance(tag, str):
-            raise SpanDecodeError(f"tags.{key}: expected a string value, got {type(tag).__name__}")
+            raise FieldError(f"tags.{key}", f"expected a string value, got {type(tag).__name__}")
     return dict(sorted(value.items()))
 
 
@@ -210,5 +222,5 @@ def _flag(value: Any, field: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise SpanDecodeError(f"{field}: expected true or false")
+        raise FieldError(f"{field}", f"expected true or false")
     return value

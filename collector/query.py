@@ -13,23 +13,59 @@ class BadQuery(ValueError):
 
 
 def parse_trace_id(text: str) -> str:
-    """A lower-hex trace id of up to 32 characters, left-padded to 16 or 32 like stored ids."""
-    if not text or len(text) > 32 or not set(text) <= HEX:
-        raise BadQuery(f"{text[:64]} should be a 1 to 32 character lower-hex string with no prefix")
+    """A lower-hex trace id of up to 32 characters, normalized like stored ids (Zipkin's rules and messages)."""
+    text = text.strip()
+    if not text:
+        raise BadQuery("traceId is empty")
+    if len(text) > 32:
+        raise BadQuery("traceId.length > 32")
+    if not set(text) <= HEX:
+        raise BadQuery(f"{text} should be lower-hex encoded with no prefix")
     padded = text.rjust(16 if len(text) <= 16 else 32, "0")
+    if set(padded) == {"0"}:
+        raise BadQuery("traceId is all zeros")
     if len(padded) == 32 and padded.startswith("0" * 16):
         padded = padded[16:]
     return padded
 
 
-def _long(args: Mapping[str, str], name: str) -> int | None:
+def parse_trace_ids(text: str | None) -> list[str]:
+    """The traceIds of /traceMany: at least two, none repeated."""
+    if text is None:
+        raise BadQuery("Mandatory parameter/header is missing: traceIds")
+    if not text:
+        raise BadQuery("traceIds parameter is empty")
+    normalized: list[str] = []
+    for raw in text.split(",")[:1000]:
+        trace_id = parse_trace_id(raw)
+        if trace_id in normalized:
+            raise BadQuery(f"redundant traceId: {raw}")
+        normalized.append(trace_id)
+    if len(normalized) == 1:
+        raise BadQuery("Use /api/v2/trace/{traceId} endpoint to retrieve a single trace")
+    return normalized
+
+
+def required(args: Mapping[str, str], name: str) -> str:
+    """A mandatory query parameter, as Armeria (Zipkin's server) reports its absence."""
+    value = args.get(name)
+    if value is None:
+        raise BadQuery(f"Mandatory parameter/header is missing: {name}")
+    return value
+
+
+def _long(args: Mapping[str, str], name: str, java_type: str = "Long") -> int | None:
     text = args.get(name)
     if text is None or text == "":
         return None
     try:
-        return int(text)
+        value = int(text.strip())
     except ValueError:
-        raise BadQuery(f"{name} should be an integer: {text[:64]!r}") from None
+        raise BadQuery(f"Can't convert '{text[:64]}' to type '{java_type}'.") from None
+    limit = 2**31 if java_type == "int" else 2**63
+    if not -limit <= value < limit:
+        raise BadQuery(f"Can't convert '{text[:64]}' to type '{java_type}'.")
+    return value
 
 
 def _name(args: Mapping[str, str], name: str) -> str | None:
@@ -41,12 +77,22 @@ def parse_annotation_query(text: str | None) -> dict[str, str | None]:
     """`error and http.method=GET`: `k=v` matches a tag, a bare word an annotation value or tag key."""
     terms: dict[str, str | None] = {}
     for term in (text or "").split(" and "):
-        term = term.strip()
-        if not term:
-            continue
         key, sep, value = term.partition("=")
-        terms[key.strip()] = value.strip() if sep else None
+        if key:
+            terms[key] = value if sep and value else None  # `k=` is the bare key, as in Zipkin
     return terms
+
+
+def parse_dependency_window(args: Mapping[str, str], default_lookback_ms: int) -> tuple[int, int]:
+    """endTs (required) and lookback of /dependencies, in microseconds."""
+    end_ts = _long({"endTs": required(args, "endTs")}, "endTs")
+    lookback = _long(args, "lookback")
+    lookback = default_lookback_ms if lookback is None else lookback
+    if end_ts is None or end_ts <= 0:
+        raise BadQuery("endTs <= 0")
+    if lookback <= 0:
+        raise BadQuery("lookback <= 0")
+    return end_ts * 1000, lookback * 1000
 
 
 def parse_trace_query(args: Mapping[str, str], default_lookback_ms: int) -> TraceQuery:
@@ -55,7 +101,7 @@ def parse_trace_query(args: Mapping[str, str], default_lookback_ms: int) -> Trac
     end_ts = now_micros() // 1000 if end_ts is None else end_ts
     lookback = _long(args, "lookback")
     lookback = default_lookback_ms if lookback is None else lookback
-    limit = _long(args, "limit")
+    limit = _long(args, "limit", "int")
     limit = 10 if limit is None else limit
     min_duration = _long(args, "minDuration")
     max_duration = _long(args, "maxDuration")

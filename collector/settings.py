@@ -20,6 +20,18 @@ SETTINGS = [
         "default lookback of queries, in milliseconds", "--query-lookback", parse_positive_int,
     ),
     Setting(
+        "autocomplete_keys", "AUTOCOMPLETE_KEYS", ["session.id", "ui.action", "http.route", "graphql.operation.name"],
+        "comma-separated tag keys whose values /api/v2/autocompleteValues offers", "--autocomplete-keys", parse_list,
+    ),
+    Setting(
+        "max_spans", "JOURNEY_COLLECTOR_MAX_SPANS", 2_000_000,
+        "spans kept at most; the oldest traces are deleted beyond it", "--max-spans", parse_positive_int,
+    ),
+    Setting(
+        "retention_hours", "JOURNEY_COLLECTOR_RETENTION_HOURS", 168,
+        "traces older than this are deleted", "--retention-hours", parse_positive_int,
+    ),
+    Setting(
         "max_body_bytes", "JOURNEY_COLLECTOR_MAX_BODY_BYTES", 10 * 1024 * 1024,
         "largest POST /api/v2/spans body accepted, before and after gunzip", "--max-body-bytes", parse_positive_int,
     ),

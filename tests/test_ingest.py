@@ -42,11 +42,13 @@ def test_128_bit_trace_id_with_zero_high_half_is_stored_as_64_bit():
 def test_bad_field_is_rejected_naming_the_field(field, value, problem):
     with pytest.raises(SpanDecodeError) as error:
         decode(span(), span(**{field: value}))
-    assert f"span[1].{field}" in str(error.value) and problem in str(error.value)
+    assert f"at path $[1].{field}" in str(error.value)
+    assert str(error.value).endswith(" reading List<Span> from json")
+    assert problem in str(error.value)
 
 
 def test_missing_ids_are_rejected():
-    with pytest.raises(SpanDecodeError, match=r"span\[0\]\.traceId: required"):
+    with pytest.raises(SpanDecodeError, match=r"required at path \$\[0\]\.traceId"):
         decode({"id": "1"})
 
 
@@ -78,14 +80,19 @@ def test_shared_is_dropped_on_client_spans_and_false_flags_are_left_out():
 
 
 def test_v1_json_is_recognised():
-    with pytest.raises(SpanDecodeError, match="JSON_V1"):
+    with pytest.raises(SpanDecodeError, match="^Expected a JSON_V2 encoded list, but received: JSON_V1$"):
         decode(span(binaryAnnotations=[]))
 
 
-@pytest.mark.parametrize("body", [b"{", b'{"traceId": "1"}', b"[1]", b"\xff\xfe", b"[" * 100_000])
-def test_malformed_bodies_are_rejected(body):
-    with pytest.raises(SpanDecodeError):
+@pytest.mark.parametrize("body", [b"{", b'{"traceId": "1"}', b"hello", b"\xff\xfe", b"[" * 100_000])
+def test_malformed_bodies_are_rejected_as_not_a_list(body):
+    with pytest.raises(SpanDecodeError, match="^Expected a JSON_V2 encoded list$"):
         decode_span_list(body)
+
+
+def test_a_list_item_that_is_not_an_object_is_named():
+    with pytest.raises(SpanDecodeError, match=r"Expected a span object at path \$\[0\]"):
+        decode_span_list(b"[1]")
 
 
 def test_empty_body_and_empty_list_are_fine():
@@ -100,6 +107,6 @@ def test_gzip_bomb_is_refused_at_the_limit():
 
 
 def test_gzip_garbage_is_a_clear_400():
-    with pytest.raises(SpanDecodeError, match="gunzip") as error:
+    with pytest.raises(SpanDecodeError, match="^Cannot gunzip spans$") as error:
         inflate(b"not gzip", limit=1000)
     assert error.value.status == 400
