@@ -194,6 +194,11 @@ def init_app(app: Flask) -> None:
     def method_not_allowed(_error):
         return _text(f"Method {request.method} is not allowed on {request.path}", 405)
 
+    @app.errorhandler(500)
+    def internal_error(_error):
+        # a bug, not bad input: logged with its traceback by Flask; the client gets plain text
+        return _text("Internal error: see the collector's log", 500)
+
     @app.errorhandler(404)
     def not_found(_error):
         return _text(f"No such resource: {request.path}", 404)

@@ -8,6 +8,14 @@ from .ingest import HEX
 from .store import TraceQuery, now_micros
 
 
+MAX_MICROS = 2**63 - 1
+
+
+def _micros(millis: int) -> int:
+    """Milliseconds as microseconds, capped to what SQLite's 64-bit integers hold."""
+    return min(millis * 1000, MAX_MICROS)
+
+
 class BadQuery(ValueError):
     """A query parameter is missing or malformed; answered with 400 and this message."""
 
@@ -92,7 +100,7 @@ def parse_dependency_window(args: Mapping[str, str], default_lookback_ms: int) -
         raise BadQuery("endTs <= 0")
     if lookback <= 0:
         raise BadQuery("lookback <= 0")
-    return end_ts * 1000, lookback * 1000
+    return _micros(end_ts), _micros(lookback)
 
 
 def parse_trace_query(args: Mapping[str, str], default_lookback_ms: int) -> TraceQuery:
@@ -120,8 +128,8 @@ def parse_trace_query(args: Mapping[str, str], default_lookback_ms: int) -> Trac
         raise BadQuery("maxDuration is only valid with minDuration")
     span_name = _name(args, "spanName")
     return TraceQuery(
-        end_ts=end_ts * 1000,
-        lookback=lookback * 1000,
+        end_ts=_micros(end_ts),
+        lookback=_micros(lookback),
         limit=min(limit, 10_000),
         service_name=_name(args, "serviceName"),
         remote_service_name=_name(args, "remoteServiceName"),

@@ -214,7 +214,7 @@ class SpanStore:
     def find_trace_ids(self, query: TraceQuery) -> list[str]:
         """Ids of the newest traces, by root timestamp, matching every criterion of the query."""
         where = ["t.ts BETWEEN ? AND ?"]
-        params: list[Any] = [query.end_ts - query.lookback, query.end_ts]
+        params: list[Any] = [max(query.end_ts - query.lookback, 0), query.end_ts]
         service_clause = "AND s.service_name = ?" if query.service_name else ""
         service_param = [query.service_name] if query.service_name else []
 
@@ -259,7 +259,7 @@ class SpanStore:
         """Every trace whose time is within [end_ts - lookback, end_ts] (microseconds), as span lists."""
         with self._reader() as db:
             trace_ids = [row[0] for row in db.execute(
-                "SELECT trace_id FROM traces WHERE ts BETWEEN ? AND ?", (end_ts - lookback, end_ts)
+                "SELECT trace_id FROM traces WHERE ts BETWEEN ? AND ?", (max(end_ts - lookback, 0), end_ts)
             )]
         for start in range(0, len(trace_ids), 200):
             chunk = trace_ids[start:start + 200]

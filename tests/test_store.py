@@ -1,0 +1,83 @@
+"""The SQLite store: retention, concurrent use, and durability of acknowledged batches."""
+
+import threading
+
+from collector.store import SpanStore, TraceQuery
+
+HOUR_US = 3_600_000_000
+NOW_US = 1_800_000_000_000_000
+
+
+def trace(trace_id: str, start: int, spans: int = 3) -> list[dict]:
+    root = {"traceId": trace_id, "id": "a" * 16, "timestamp": start, "duration": 10,
+            "localEndpoint": {"serviceName": "svc"}, "tags": {"k": trace_id}}
+    children = [{"traceId": trace_id, "id": f"{i + 1:016x}", "parentId": "a" * 16, "timestamp": start + i + 1,
+                 "duration": 1, "localEndpoint": {"serviceName": "svc"}} for i in range(spans - 1)]
+    return [root, *children]
+
+
+def ids(store: SpanStore) -> list[str]:
+    return sorted(store.find_trace_ids(TraceQuery(end_ts=NOW_US, lookback=1000 * HOUR_US, limit=100)))
+
+
+def test_retention_by_age_deletes_whole_old_traces(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"), retention_hours=24)
+    store.add_spans(trace("0" * 15 + "1", NOW_US - 48 * HOUR_US) + trace("0" * 15 + "2", NOW_US - HOUR_US))
+    assert store.enforce_retention(now_us=NOW_US, force=True) == 3
+    assert ids(store) == ["0" * 15 + "2"] and store.span_count() == 3
+    assert store.get_trace_json("0" * 15 + "1") is None
+    assert store.tag_values("k") == ["0" * 15 + "2"]  # its search terms went with it
+
+
+def test_retention_by_count_deletes_the_oldest_traces_first(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"), max_spans=10)
+    for n in range(6):  # 18 spans, the cap is 10
+        store.add_spans(trace(f"{n + 1:016x}", NOW_US - (10 - n) * HOUR_US))
+    store.enforce_retention(now_us=NOW_US, force=True)
+    assert store.span_count() <= 9  # down to 90 % of the cap
+    assert ids(store) == [f"{n + 1:016x}" for n in range(3, 6)]
+
+
+def test_span_count_survives_a_restart(tmp_path):
+    path = str(tmp_path / "s.db")
+    store = SpanStore(path)
+    store.add_spans(trace("0" * 15 + "3", NOW_US))
+    store.close()
+    assert SpanStore(path).span_count() == 3
+
+
+def test_concurrent_ingest_and_queries_never_see_a_locked_database(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"))
+    errors: list[BaseException] = []
+
+    def write(worker: int) -> None:
+        try:
+            for n in range(40):
+                store.add_spans(trace(f"{worker:08x}{n:08x}", NOW_US - n, spans=20))
+        except BaseException as error:  # noqa: BLE001 - collected for the assertion
+            errors.append(error)
+
+    def read() -> None:
+        try:
+            for _ in range(80):
+                for trace_id in store.find_trace_ids(TraceQuery(end_ts=NOW_US, lookback=HOUR_US, service_name="svc")):
+                    store.get_trace_json(trace_id)
+        except BaseException as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)] + [threading.Thread(target=read) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert store.span_count() == 4 * 40 * 20 and len(ids(store)) == 100  # limit 100 of 160
+
+
+def test_a_trace_without_timestamps_is_stored_but_not_searchable(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"))
+    spans = trace("0" * 15 + "4", NOW_US)
+    for span in spans:
+        del span["timestamp"]
+    store.add_spans(spans)
+    assert store.get_trace_json("0" * 15 + "4") is not None and ids(store) == []
