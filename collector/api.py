@@ -89,8 +89,7 @@ def get_traces() -> Response:
         query = parse_trace_query(request.args, _settings()["query_lookback"])
     except BadQuery as error:
         return _text(str(error), 400)
-    store = _store()
-    return _json_traces(store.get_traces_json(store.find_trace_ids(query)))
+    return _json_traces(_store().find_traces_json(query))
 
 
 def get_services() -> Response:
@@ -142,7 +141,7 @@ def get_autocomplete_values() -> Response:
         key = required(request.args, "key")
     except BadQuery as error:
         return _text(str(error), 400)
-    values = _store().tag_values(key) if key in _settings()["autocomplete_keys"] else []
+    values = _store().tag_values(key)  # only autocomplete keys' values are kept
     return _names(values, cache=len(values) > 3)
 
 

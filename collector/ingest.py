@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 import ipaddress
 import json
@@ -175,12 +176,9 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
     for key, version in (("ipv4", 4), ("ipv6", 6)):
         address = _optional_string(value.get(key), f"{field}.{key}")
         if address:
-            try:
-                parsed = ipaddress.ip_address(address)
-            except ValueError:
-                parsed = None  # Zipkin drops an address it cannot parse rather than the span
-            if parsed is not None and parsed.version == version:
-                endpoint[key] = str(parsed)
+            normalized = _ip_address(address, version)
+            if normalized:
+                endpoint[key] = normalized
     port = value.get("port")
     if port is not None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
@@ -188,6 +186,16 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
         if port:
             endpoint["port"] = port
     return endpoint or None
+
+
+@functools.lru_cache(maxsize=4096)
+def _ip_address(address: str, version: int) -> str | None:
+    """The canonical text of an IP address of that version; None (dropped, as Zipkin does) if it is not one."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return None
+    return str(parsed) if parsed.version == version else None
 
 
 def _annotations(value: Any) -> list[dict[str, Any]]:

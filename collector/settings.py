@@ -5,6 +5,10 @@ from journey.settings import Setting, parse_bool, parse_list, parse_port, parse_
 SETTINGS = [
     Setting("host", "JOURNEY_COLLECTOR_HOST", "127.0.0.1", "address to listen on", "--host"),
     Setting("port", "QUERY_PORT", 9411, "port to listen on (Zipkin's QUERY_PORT)", "--port", parse_port),
+    Setting(
+        "workers", "JOURNEY_COLLECTOR_WORKERS", 2,
+        "worker processes sharing the port (1 with --db :memory:)", "--workers", parse_positive_int,
+    ),
     Setting("data_dir", "JOURNEY_DATA_DIR", ".journey", "directory for the database files", "--data-dir"),
     Setting("db", "JOURNEY_COLLECTOR_DB", None, "span database file, or :memory: (default <data-dir>/spans.db)", "--db"),
     Setting(

@@ -61,10 +61,7 @@ def search_page():
     error, results = None, []
     try:
         query = parse_trace_query(request.args, current_app.config["JOURNEY"]["query_lookback"])
-        for trace_id in store.find_trace_ids(query):
-            text = store.get_trace_json(trace_id)
-            if text:
-                results.append(_summary(json.loads(text)))
+        results = [_summary(json.loads(text)) for text in store.find_traces_json(query)]
     except BadQuery as bad:
         error = str(bad)
     return render_template(

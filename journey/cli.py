@@ -13,16 +13,25 @@ def run_collector(options: dict) -> int:
     """Start the Zipkin-compatible collector and viewer."""
     from collector import create_app
     from collector.settings import SETTINGS, database_path
+    from collector.store import SpanStore
 
     from .serve import serve
 
     config = resolve(SETTINGS, options)
+    path = database_path(config)
     try:
-        app = create_app(config)
+        SpanStore(path).close()  # create or check the database once, before any worker starts
     except (OSError, sqlite3.DatabaseError) as error:
-        print(f"journey collector: cannot open the span database {database_path(config)}: {error}", file=sys.stderr)
+        print(f"journey collector: cannot open the span database {path}: {error}", file=sys.stderr)
         return 1
-    return serve(app, config["host"], config["port"], "collector", on_stop=app.extensions["span_store"].close)
+
+    def make_app():
+        app = create_app(config)
+        return app, app.extensions["span_store"].close
+
+    # an in-memory database lives in one process
+    workers = 1 if path == ":memory:" else config["workers"]
+    return serve(make_app, config["host"], config["port"], "collector", workers=workers)
 
 
 def run_backend(options: dict) -> int:
@@ -43,7 +52,7 @@ def run_backend(options: dict) -> int:
         print(f"journey backend: cannot open the planner database {database_path(config)}: {error}", file=sys.stderr)
         return 1
     shutdown = getattr(provider, "shutdown", None)  # flushes the spans still queued
-    return serve(app, config["host"], config["port"], "backend", on_stop=shutdown)
+    return serve(lambda: (app, shutdown), config["host"], config["port"], "backend")
 
 
 def run_up(options: dict) -> int:

@@ -1,31 +1,25 @@
-"""Run a WSGI app until Ctrl-C or SIGTERM (threaded; never with the reloader, which drops instrumentation)."""
+"""Run a WSGI app until Ctrl-C or SIGTERM: threaded, never with the reloader (it drops instrumentation),
+optionally in several pre-forked worker processes sharing one listening socket."""
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import socket
 import sys
 from typing import Callable
 
 from werkzeug.serving import make_server
 
+AppFactory = Callable[[], tuple[object, Callable[[], None] | None]]
 
-def serve(app, host: str, port: int, name: str, on_stop: Callable[[], None] | None = None) -> int:
-    """Serve `app` on host:port, print where, and stop cleanly on SIGINT/SIGTERM."""
-    try:
-        server = make_server(host, port, app, threaded=True)
-    except OSError as error:
-        print(f"journey {name}: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
-        return 1
 
-    # one line per request drowns what matters in a demo terminal; problems are still logged
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+def _raise_interrupt(_signum, _frame):
+    raise KeyboardInterrupt
 
-    def stop(_signum, _frame):
-        raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
-    print(f"journey {name}: listening on http://{host}:{server.server_port}", flush=True)
+def _run(server, on_stop: Callable[[], None] | None) -> None:
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -34,4 +28,63 @@ def serve(app, host: str, port: int, name: str, on_stop: Callable[[], None] | No
         server.server_close()
         if on_stop is not None:
             on_stop()
-    return 0
+
+
+def serve(make_app: AppFactory, host: str, port: int, name: str, workers: int = 1) -> int:
+    """Serve the app from `make_app()` on host:port, print where, and stop cleanly on SIGINT/SIGTERM.
+
+    With workers > 1 the socket is bound here and each forked worker builds its own app (its own
+    database connections) after the fork; the parent only supervises.
+    """
+    # one line per request drowns what matters in a demo terminal; problems are still logged
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        listener = socket.create_server((host, port), backlog=256)
+    except OSError as error:
+        print(f"journey {name}: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    bound_port = listener.getsockname()[1]
+    if workers <= 1:
+        app, on_stop = make_app()
+        server = make_server(host, bound_port, app, threaded=True, fd=listener.fileno())
+        print(f"journey {name}: listening on http://{host}:{bound_port}", flush=True)
+        _run(server, on_stop)
+        return 0
+
+    children: list[int] = []
+    for _ in range(workers):
+        pid = os.fork()
+        if pid == 0:  # a worker: its own app, the shared socket
+            code = 0
+            try:
+                app, on_stop = make_app()
+                _run(make_server(host, bound_port, app, threaded=True, fd=listener.fileno()), on_stop)
+            except BaseException as error:  # noqa: BLE001 - reported, then the worker exits
+                print(f"journey {name}: worker failed: {error}", file=sys.stderr)
+                code = 1
+            finally:
+                os._exit(code)
+        children.append(pid)
+    listener.close()
+    print(f"journey {name}: listening on http://{host}:{bound_port} ({workers} workers)", flush=True)
+    code = 0
+    try:
+        pid, status = os.wait()  # a worker that exits on its own is a failure: stop the rest
+        children.remove(pid)
+        print(f"journey {name}: a worker exited ({status}); stopping", file=sys.stderr)
+        code = 1
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for pid in children:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for pid in children:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
+    return code

@@ -1,5 +1,6 @@
 """The SQLite store: retention, concurrent use, and durability of acknowledged batches."""
 
+import json
 import threading
 
 from collector.store import SpanStore, TraceQuery
@@ -16,8 +17,9 @@ def trace(trace_id: str, start: int, spans: int = 3) -> list[dict]:
     return [root, *children]
 
 
-def ids(store: SpanStore) -> list[str]:
-    return sorted(store.find_trace_ids(TraceQuery(end_ts=NOW_US, lookback=1000 * HOUR_US, limit=100)))
+def ids(store: SpanStore, **criteria) -> list[str]:
+    query = TraceQuery(end_ts=NOW_US, lookback=1000 * HOUR_US, limit=100, **criteria)
+    return sorted(json.loads(text)[0]["traceId"] for text in store.find_traces_json(query))
 
 
 def test_retention_by_age_deletes_whole_old_traces(tmp_path):
@@ -26,7 +28,7 @@ def test_retention_by_age_deletes_whole_old_traces(tmp_path):
     assert store.enforce_retention(now_us=NOW_US, force=True) == 3
     assert ids(store) == ["0" * 15 + "2"] and store.span_count() == 3
     assert store.get_trace_json("0" * 15 + "1") is None
-    assert store.tag_values("k") == ["0" * 15 + "2"]  # its search terms went with it
+    assert ids(store, annotation_query={"k": "0" * 15 + "1"}) == []
 
 
 def test_retention_by_count_deletes_the_oldest_traces_first(tmp_path):
@@ -60,8 +62,7 @@ def test_concurrent_ingest_and_queries_never_see_a_locked_database(tmp_path):
     def read() -> None:
         try:
             for _ in range(80):
-                for trace_id in store.find_trace_ids(TraceQuery(end_ts=NOW_US, lookback=HOUR_US, service_name="svc")):
-                    store.get_trace_json(trace_id)
+                store.find_traces_json(TraceQuery(end_ts=NOW_US, lookback=HOUR_US, service_name="svc"))
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
 
@@ -81,3 +82,31 @@ def test_a_trace_without_timestamps_is_stored_but_not_searchable(tmp_path):
         del span["timestamp"]
     store.add_spans(spans)
     assert store.get_trace_json("0" * 15 + "4") is not None and ids(store) == []
+
+
+def test_search_by_tag_bare_word_and_annotation_per_service(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"), autocomplete_keys=["session.id"])
+    spans = trace("0" * 15 + "5", NOW_US - 10)
+    spans[1]["tags"] = {"session.id": "s-9", "http.route": "/graphql"}
+    spans[2]["annotations"] = [{"timestamp": NOW_US, "value": "retry"}]
+    spans[2]["localEndpoint"] = {"serviceName": "other"}
+    store.add_spans(spans)
+    found = ["0" * 15 + "5"]
+    assert ids(store, annotation_query={"session.id": "s-9"}) == found  # through the tag index
+    assert ids(store, annotation_query={"session.id": "s-8"}) == []
+    assert ids(store, annotation_query={"http.route": None}) == found  # a bare word finds a tag key
+    assert ids(store, annotation_query={"retry": None, "k": None}) == found  # ... or an annotation
+    assert ids(store, service_name="svc", annotation_query={"retry": None}) == []  # not on svc's spans
+    assert ids(store, service_name="other", annotation_query={"retry": None}) == found
+    long_value = "v" * 5000
+    spans[0]["tags"]["big"] = long_value
+    store.add_spans([{**spans[0], "id": "b" * 16}])
+    assert ids(store, annotation_query={"big": long_value}) == found
+
+
+def test_retention_removes_a_trace_from_the_tag_index(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"), retention_hours=1, autocomplete_keys=["k"])
+    store.add_spans(trace("0" * 15 + "6", NOW_US - 5 * HOUR_US))
+    assert ids(store, annotation_query={"k": "0" * 15 + "6"}) == ["0" * 15 + "6"]
+    store.enforce_retention(now_us=NOW_US, force=True)
+    assert store._writer.execute("SELECT count(*) FROM tag_index").fetchone()[0] == 0

@@ -1,0 +1,160 @@
+"""Collector benchmark: ingest throughput with zero loss, query latency at 1M spans, peak RSS.
+
+    .venv/bin/python bench/collector_bench.py [--spans 1000000] [--throughput-spans 200000]
+
+Realistic spans (batches of 100, 10-20 tags each) from 4 concurrent clients against a real
+collector process on a temporary SQLite file; prints the figures with their targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from spans import SERVICES, make_batches  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_collector(db: Path) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "journey", "collector", "--port", "0", "--db", str(db), "--max-spans", "5000000"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    line = process.stdout.readline()
+    url = re.search(r"(http://\S+)", line).group(1)
+    threading.Thread(target=process.stdout.read, daemon=True).start()  # keep draining its output
+    return process, url
+
+
+def process_tree(pid: int) -> list[int]:
+    """The collector and its worker processes."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return [pid] + [p for child in children for p in process_tree(child)]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Sum over the collector's processes of each one's peak resident set (VmHWM)."""
+    total = 0
+    for each in process_tree(pid):
+        for line in Path(f"/proc/{each}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                total += int(line.split()[1])
+    return total / 1024
+
+
+def post(url: str, body: bytes) -> int:
+    request = urllib.request.Request(f"{url}/api/v2/spans", data=body, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def ingest(url: str, bodies: list[bytes], clients: int = 4) -> tuple[int, float]:
+    """Post every body from `clients` threads; returns (acknowledged batches, seconds)."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        statuses = list(pool.map(lambda body: post(url, body), bodies))
+    return sum(1 for status in statuses if status == 202), time.perf_counter() - started
+
+
+def get(url: str) -> tuple[float, bytes]:
+    started = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=60) as response:
+        body = response.read()
+    return (time.perf_counter() - started) * 1000, body
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return f"p50 {p50:7.1f} ms   p95 {p95:7.1f} ms"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--spans", type=int, default=1_000_000, help="spans stored before the query phase")
+    parser.add_argument("--throughput-spans", type=int, default=200_000, help="spans in the timed ingest phase")
+    parser.add_argument("--queries", type=int, default=200, help="requests per query kind")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
+        process, url = start_collector(Path(tmp) / "spans.db")
+        try:
+            print(f"collector {url}, SQLite file in {tmp}")
+            batches = make_batches(args.throughput_spans, seed=1)
+            bodies = [json.dumps(batch).encode() for batch in batches]
+            acknowledged, seconds = ingest(url, bodies)
+            spans_acked = sum(len(batches[i]) for i in range(len(batches)))  # all or the count below says
+            rate = args.throughput_spans / seconds
+            print(f"ingest: {args.throughput_spans} spans in {seconds:.1f} s = {rate:,.0f} spans/s "
+                  f"(4 clients, batches of 100)   target >= 20,000")
+            print(f"        acknowledged {acknowledged}/{len(bodies)} batches")
+
+            expected: dict[str, int] = {}
+            for batch in batches:
+                for span in batch:
+                    expected[span["traceId"]] = expected.get(span["traceId"], 0) + 1
+            ids = list(expected)
+            stored = 0
+            for start in range(0, len(ids), 50):
+                chunk = ids[start:start + 50]
+                _ms, body = get(f"{url}/api/v2/traceMany?traceIds={','.join(chunk)}")
+                stored += sum(len(trace) for trace in json.loads(body))
+            print(f"        queryable afterwards: {stored}/{spans_acked} spans "
+                  f"({'zero loss' if stored == spans_acked and acknowledged == len(bodies) else 'LOSS'})")
+            del bodies
+
+            remaining, seed = args.spans - args.throughput_spans, 2
+            fill_started = time.perf_counter()
+            while remaining > 0:
+                chunk = min(remaining, 100_000)
+                fill = [json.dumps(b).encode() for b in make_batches(chunk, seed=seed)]
+                ingest(url, fill)
+                remaining -= chunk
+                seed += 1
+            _ms, body = get(f"{url}/health")
+            print(f"filled to {args.spans:,} spans in {time.perf_counter() - fill_started:.0f} s; db "
+                  f"{sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6:,.0f} MB")
+
+            rng = random.Random(3)
+            sample = rng.sample(ids, min(args.queries, len(ids)))
+            trace_ms = [get(f"{url}/api/v2/trace/{trace_id}")[0] for trace_id in sample]
+            traces_ms = [get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES)}&limit=10")[0]
+                         for _ in range(args.queries)]
+            annotation_ms = [
+                get(f"{url}/api/v2/traces?serviceName=frontend&limit=10&annotationQuery="
+                    f"session.id%3Dsession-{rng.randrange(5000)}")[0]
+                for _ in range(args.queries)
+            ]
+            print(f"/trace/{{id}}                          {percentiles(trace_ms)}   target p95 <= 20 ms")
+            print(f"/traces?serviceName=&limit=10         {percentiles(traces_ms)}   target p95 <= 100 ms")
+            print(f"/traces?annotationQuery=session.id=…  {percentiles(annotation_ms)}")
+            workers = len(process_tree(process.pid)) - 1
+            print(f"collector peak RSS: {peak_rss_mb(process.pid):.0f} MB, all {workers} workers and their "
+                  f"supervisor together   target <= 300 MB")
+        finally:
+            process.terminate()
+            process.wait()
+
+
+if __name__ == "__main__":
+    main()
