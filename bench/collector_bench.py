@@ -145,9 +145,20 @@ def main() -> None:
                     f"session.id%3Dsession-{rng.randrange(5000)}")[0]
                 for _ in range(args.queries)
             ]
-            print(f"/trace/{{id}}                          {percentiles(trace_ms)}   target p95 <= 20 ms")
-            print(f"/traces?serviceName=&limit=10         {percentiles(traces_ms)}   target p95 <= 100 ms")
-            print(f"/traces?annotationQuery=session.id=…  {percentiles(annotation_ms)}")
+            common_ms = [
+                get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES[1:])}&limit=10&annotationQuery="
+                    "http.response.status_code%3D500%20and%20error")[0]
+                for _ in range(args.queries)
+            ]
+            absent_ms = [
+                get(f"{url}/api/v2/traces?limit=10&annotationQuery=app.detail.1%3D{rng.getrandbits(128):032x}")[0]
+                for _ in range(max(args.queries // 10, 5))
+            ]
+            print(f"/trace/{{id}}                                   {percentiles(trace_ms)}   target p95 <= 20 ms")
+            print(f"/traces?serviceName=&limit=10                  {percentiles(traces_ms)}   target p95 <= 100 ms")
+            print(f"/traces?annotationQuery=session.id=… (indexed) {percentiles(annotation_ms)}")
+            print(f"/traces?annotationQuery=status 500 and error   {percentiles(common_ms)}")
+            print(f"/traces?annotationQuery=<value no span has>    {percentiles(absent_ms)}   (scans the whole day)")
             workers = len(process_tree(process.pid)) - 1
             print(f"collector peak RSS: {peak_rss_mb(process.pid):.0f} MB, all {workers} workers and their "
                   f"supervisor together   target <= 300 MB")

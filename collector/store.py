@@ -10,6 +10,7 @@ collision can never return a wrong trace.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import queue
 import sqlite3
@@ -155,7 +156,10 @@ class SpanStore:
         self.autocomplete_keys = frozenset(autocomplete_keys)
         self._last_retention = 0.0
         self._memory = path == ":memory:"
-        self._write_lock = threading.Lock()
+        self._thread_lock = threading.Lock()
+        # Worker processes share the file: SQLite's own busy wait sleeps 1 to 100 ms between
+        # retries, while a lock file hands the writer's turn over the moment it is free.
+        self._lock_file = None if self._memory else open(f"{path}.write-lock", "a+b")  # noqa: SIM115
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         if not self._memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -173,9 +177,21 @@ class SpanStore:
         return connection
 
     @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        with self._thread_lock:
+            if self._lock_file is None:
+                yield
+                return
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+
+    @contextmanager
     def _reader(self) -> Iterator[sqlite3.Connection]:
         if self._memory:  # one in-memory database, so one connection, shared under the lock
-            with self._write_lock:
+            with self._write_lock():
                 yield self._writer
             return
         # a pool, not one per thread: the HTTP server starts a thread per request
@@ -196,6 +212,8 @@ class SpanStore:
         while not self._readers.empty():
             self._readers.get_nowait().close()
         self._writer.close()
+        if self._lock_file is not None:
+            self._lock_file.close()
 
     def check(self) -> None:
         """Raise if the database cannot be read."""
@@ -227,7 +245,7 @@ class SpanStore:
                 trace["tags"].add(tag_term(key, span["tags"][key]))
                 if len(span["tags"][key]) <= MAX_INDEXED_VALUE:
                     values.add((key, span["tags"][key]))
-        with self._write_lock:
+        with self._write_lock():
             db = self._writer
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -282,7 +300,7 @@ class SpanStore:
         self._last_retention = time.monotonic()
         now_us = now_micros() if now_us is None else now_us
         deleted = 0
-        with self._write_lock:
+        with self._write_lock():
             db = self._writer
             expired = db.execute(
                 "SELECT key, span_count FROM traces WHERE ts < ? LIMIT ?", (now_us - self.retention_us, RETENTION_BATCH)
