@@ -157,12 +157,12 @@ class SpanStore:
         self._last_retention = 0.0
         self._memory = path == ":memory:"
         self._thread_lock = threading.Lock()
-        # Worker processes share the file: SQLite's own busy wait sleeps 1 to 100 ms between
-        # retries, while a lock file hands the writer's turn over the moment it is free.
-        self._lock_file = None if self._memory else open(f"{path}.write-lock", "a+b")  # noqa: SIM115
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         if not self._memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Worker processes share the file: SQLite's own busy wait sleeps 1 to 100 ms between
+        # retries, while a lock file hands the writer's turn over the moment it is free.
+        self._lock_file = None if self._memory else open(f"{path}.write-lock", "a+b")  # noqa: SIM115
         self._writer = self._connect()
         self._writer.executescript(SCHEMA)
 

@@ -110,3 +110,9 @@ def test_retention_removes_a_trace_from_the_tag_index(tmp_path):
     assert ids(store, annotation_query={"k": "0" * 15 + "6"}) == ["0" * 15 + "6"]
     store.enforce_retention(now_us=NOW_US, force=True)
     assert store._writer.execute("SELECT count(*) FROM tag_index").fetchone()[0] == 0
+
+
+def test_a_new_data_directory_is_created(tmp_path):
+    store = SpanStore(str(tmp_path / "new" / "dir" / "spans.db"))
+    store.add_spans(trace("0" * 15 + "7", NOW_US))
+    assert store.span_count() == 3
