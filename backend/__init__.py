@@ -17,7 +17,9 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
     from strawberry.flask.views import GraphQLView
 
     from . import data, telemetry, web
-    from .schema import build_schema
+    from .ratings.client import RatingsClient
+    from .schema import Fixes, PlannerContext, build_schema
+    from .session import session_id_from_headers
     from .settings import SETTINGS, database_path
 
     settings = resolve(SETTINGS, environ={}) | (config or {})
@@ -53,11 +55,24 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
         if db is not None and path != ":memory:":
             db.close()
 
+    fixes = Fixes(
+        n_plus_one=settings["fix_n_plus_one"], slow_ratings=settings["fix_slow_ratings"],
+        flaky_write=settings["fix_flaky_write"], flaky_write_rate=settings["flaky_write_rate"],
+    )
+    ratings = RatingsClient(settings["ratings_url"], provider, cache=fixes.slow_ratings)
+
     class PlannerGraphQLView(GraphQLView):
         def get_context(self, request, response):
-            return {"request": request, "response": response, "db": request_db}
+            return PlannerContext(db=request_db, session_id=session_id_from_headers(request.headers),
+                                  fixes=fixes, ratings=ratings, request=request, response=response)
 
     schema = build_schema(telemetry.graphql_extensions(provider, settings))
+    @app.errorhandler(413)
+    def too_large(_error):
+        # in GraphQL's error shape, so the client shows it like any other refusal
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        return {"errors": [{"message": f"Request body is larger than the limit of {limit} bytes"}]}, 413
+
     app.add_url_rule("/graphql", view_func=PlannerGraphQLView.as_view("graphql", schema=schema, graphql_ide="graphiql"))
     telemetry.instrument_app(app, provider, settings)
     web.init_app(app, settings)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -24,24 +23,17 @@ CREATE TABLE IF NOT EXISTS talk_speakers (
 CREATE TABLE IF NOT EXISTS talk_audiences (
     talk_id INTEGER NOT NULL REFERENCES talks(id), audience TEXT NOT NULL, PRIMARY KEY (talk_id, audience)
 );
+CREATE TABLE IF NOT EXISTS schedule_items (
+    session_id TEXT NOT NULL, talk_id INTEGER NOT NULL REFERENCES talks(id), added_at TEXT NOT NULL,
+    PRIMARY KEY (session_id, talk_id)
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id TEXT PRIMARY KEY,  -- chosen by the caller, so that a retried write cannot count twice
+    session_id TEXT NOT NULL, talk_id INTEGER NOT NULL REFERENCES talks(id),
+    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), comment TEXT, created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_by_talk ON feedback (talk_id);
 """
-
-
-@dataclass(frozen=True)
-class TalkRow:
-    id: int
-    title: str
-    abstract: str
-    starts_at: str
-    ends_at: str
-    room: str
-
-
-@dataclass(frozen=True)
-class SpeakerRow:
-    id: int
-    name: str
-    handle: str | None
 
 
 Connect = Callable[[], sqlite3.Connection]
@@ -82,56 +74,3 @@ def init_database(connection: sqlite3.Connection) -> None:
                 connection.execute(
                     "INSERT INTO talk_speakers VALUES (?, ?, ?)", (talk_id, speaker_ids[speaker], position)
                 )
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def find_talks(
-    db: sqlite3.Connection, audience: str | None, search: str | None, limit: int, offset: int
-) -> tuple[list[TalkRow], int]:
-    """One page of talks (by start time, then title) and the total that match."""
-    where, params = [], []
-    if audience:
-        where.append("id IN (SELECT talk_id FROM talk_audiences WHERE audience = ?)")
-        params.append(audience)
-    if search:
-        where.append("(title LIKE ? ESCAPE '\\' OR abstract LIKE ? ESCAPE '\\')")
-        pattern = f"%{_escape_like(search)}%"
-        params += [pattern, pattern]
-    clause = f"WHERE {' AND '.join(where)}" if where else ""
-    cursor = db.cursor()
-    total = cursor.execute(f"SELECT count(*) FROM talks {clause}", params).fetchone()[0]
-    rows = cursor.execute(
-        f"SELECT id, title, abstract, starts_at, ends_at, room FROM talks {clause} "
-        "ORDER BY starts_at, title LIMIT ? OFFSET ?",
-        [*params, limit, offset],
-    ).fetchall()
-    return [TalkRow(*row) for row in rows], total
-
-
-def get_talk(db: sqlite3.Connection, talk_id: int) -> TalkRow | None:
-    """One talk by id, or None."""
-    row = db.cursor().execute(
-        "SELECT id, title, abstract, starts_at, ends_at, room FROM talks WHERE id = ?", (talk_id,)
-    ).fetchone()
-    return TalkRow(*row) if row else None
-
-
-def talk_audiences(db: sqlite3.Connection, talk_id: int) -> list[str]:
-    """The audiences a talk is for."""
-    rows = db.cursor().execute(
-        "SELECT audience FROM talk_audiences WHERE talk_id = ? ORDER BY audience", (talk_id,)
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
-def talk_speakers(db: sqlite3.Connection, talk_id: int) -> list[SpeakerRow]:
-    """The speakers of one talk, in programme order."""
-    rows = db.cursor().execute(
-        "SELECT s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
-        "WHERE ts.talk_id = ? ORDER BY ts.position",
-        (talk_id,),
-    ).fetchall()
-    return [SpeakerRow(*row) for row in rows]

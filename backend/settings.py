@@ -1,6 +1,9 @@
 """Every backend setting, declared once; standard OpenTelemetry variables first."""
 
-from journey.settings import Setting, parse_bool, parse_choice, parse_list, parse_port, parse_positive_int, parse_url
+from journey.settings import (
+    Setting, parse_bool, parse_choice, parse_fraction, parse_list, parse_non_negative_int, parse_port, parse_positive_int,
+    parse_url,
+)
 
 SETTINGS = [
     Setting("service_name", "OTEL_SERVICE_NAME", "backend", "service.name of the backend's spans", "--service-name"),
@@ -49,6 +52,28 @@ SETTINGS = [
         "record resolver argument values (off: they may hold personal data)", "--record-graphql-arguments", parse_bool,
     ),
     Setting("environment", "JOURNEY_ENVIRONMENT", "development", "deployment.environment.name", "--environment"),
+    Setting(
+        "ratings_url", "JOURNEY_RATINGS_URL", "http://127.0.0.1:8001",
+        "the ratings service that recommendations call", "--ratings-url", parse_url,
+    ),
+    # the workshop's planted problems: each is on until its switch fixes it
+    Setting("fix_n_plus_one", "JOURNEY_FIX_N_PLUS_ONE", False,
+            "load the speakers of a page of talks in one query instead of one per talk", "--fix-n-plus-one", parse_bool),
+    Setting("fix_slow_ratings", "JOURNEY_FIX_SLOW_RATINGS", False,
+            "cache the ratings service's answers for 60 s", "--fix-slow-ratings", parse_bool),
+    Setting("fix_flaky_write", "JOURNEY_FIX_FLAKY_WRITE", False,
+            "retry a failed feedback write (idempotently)", "--fix-flaky-write", parse_bool),
+    Setting("flaky_write_rate", "JOURNEY_FLAKY_WRITE_RATE", 0.3,
+            "share (0-1) of feedback writes whose first attempt fails", "--flaky-write-rate", parse_fraction),
+]
+
+RATINGS_SETTINGS = [
+    Setting("service_name", "OTEL_SERVICE_NAME", "ratings", "service.name of the ratings service's spans", "--service-name"),
+    *[s for s in SETTINGS if s.key in ("zipkin_endpoint", "bsp_schedule_delay_ms", "sdk_disabled", "environment")],
+    Setting("host", "JOURNEY_RATINGS_HOST", "127.0.0.1", "address to listen on", "--host"),
+    Setting("port", "JOURNEY_RATINGS_PORT", 8001, "port to listen on", "--port", parse_port),
+    Setting("ratings_delay_ms", "JOURNEY_RATINGS_DELAY_MS", 300,
+            "the planted slowness of every ratings request, in ms", "--delay-ms", parse_non_negative_int),
 ]
 
 

@@ -9,32 +9,28 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import sqlite3
 from typing import Any, Callable
 
 from flask import Flask
-from opentelemetry import baggage, context, trace
+from opentelemetry import context, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from . import conventions as attrs
+from .session import session_id_from
 
 log = logging.getLogger(__name__)
-
-# A session id arrives from the browser in baggage: accept only a short, plain token.
-SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 def build_tracer_provider(settings: dict[str, Any]) -> trace.TracerProvider:
     """The SDK pipeline from settings: resource, sampler (OTEL_TRACES_SAMPLER), batch export to Zipkin."""
     if settings["sdk_disabled"]:
         return trace.NoOpTracerProvider()
-    from opentelemetry.exporter.zipkin.json import ZipkinExporter
-
     from . import __version__
+    from .zipkin_export import zipkin_exporter
 
     resource = Resource.create({
         attrs.SERVICE_NAME: settings["service_name"],
@@ -43,17 +39,10 @@ def build_tracer_provider(settings: dict[str, Any]) -> trace.TracerProvider:
     })
     provider = TracerProvider(resource=resource)  # sampler from OTEL_TRACES_SAMPLER(_ARG)
     provider.add_span_processor(SessionIdSpanProcessor())
-    exporter = ZipkinExporter(endpoint=settings["zipkin_endpoint"], timeout=5)
+    # bounded queue (2048 spans): with the collector down, spans are dropped, never piled up in memory
+    exporter = zipkin_exporter(settings["zipkin_endpoint"])
     provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=settings["bsp_schedule_delay_ms"]))
     return provider
-
-
-def session_id_from(ctx: Context | None = None) -> str | None:
-    """The `session.id` baggage member of the context, if it is a well-formed id."""
-    value = baggage.get_baggage(attrs.SESSION_ID, ctx)
-    if isinstance(value, str) and SESSION_ID_PATTERN.fullmatch(value):
-        return value
-    return None
 
 
 class SessionIdSpanProcessor(SpanProcessor):
@@ -89,6 +78,33 @@ def add_traceresponse_header(response):
     return response
 
 
+class CursorShortcuts:
+    """Routes sqlite3's connection shortcuts (execute, executemany) through a cursor.
+
+    The dbapi instrumentation traces cursors only; without this, `db.execute(...)` would run
+    without a span. Every other attribute is the wrapped connection's.
+    """
+
+    def __init__(self, connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, parameters=()):
+        return self._connection.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, rows):
+        return self._connection.cursor().executemany(sql, rows)
+
+    def __enter__(self):
+        self._connection.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._connection.__exit__(*exc_info)
+
+    def __getattr__(self, name: str):
+        return getattr(self._connection, name)
+
+
 def traced_connect(connect: Callable[[], sqlite3.Connection], tracer_provider: trace.TracerProvider):
     """Wrap a connection factory so every statement gets a CLIENT span with db.system=sqlite."""
     if isinstance(tracer_provider, trace.NoOpTracerProvider):
@@ -96,7 +112,7 @@ def traced_connect(connect: Callable[[], sqlite3.Connection], tracer_provider: t
     from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
 
     def connect_traced() -> sqlite3.Connection:
-        return SQLite3Instrumentor.instrument_connection(connect(), tracer_provider=tracer_provider)
+        return CursorShortcuts(SQLite3Instrumentor.instrument_connection(connect(), tracer_provider=tracer_provider))
 
     return connect_traced
 

@@ -55,6 +55,23 @@ def run_backend(options: dict) -> int:
     return serve(lambda: (app, shutdown), config["host"], config["port"], "backend")
 
 
+def run_ratings(options: dict) -> int:
+    """Start the ratings service the backend's recommendations call."""
+    from opentelemetry import trace
+
+    from backend import telemetry
+    from backend.ratings.service import create_ratings_app
+    from backend.settings import RATINGS_SETTINGS
+
+    from .serve import serve
+
+    config = resolve(RATINGS_SETTINGS, options)
+    provider = telemetry.build_tracer_provider(config)
+    trace.set_tracer_provider(provider)
+    app = create_ratings_app(config, tracer_provider=provider)
+    return serve(lambda: (app, getattr(provider, "shutdown", None)), config["host"], config["port"], "ratings")
+
+
 def run_up(options: dict) -> int:
     """Start collector and backend as child processes; Ctrl-C stops both."""
     from .up import UP_SETTINGS, run
@@ -64,6 +81,7 @@ def run_up(options: dict) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line, every option generated from the settings tables."""
+    from backend.settings import RATINGS_SETTINGS
     from backend.settings import SETTINGS as BACKEND_SETTINGS
     from collector.settings import SETTINGS as COLLECTOR_SETTINGS
 
@@ -72,9 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="journey", description="Journey: a full-stack tracing demo.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, settings, run, summary in (
-        ("up", UP_SETTINGS, run_up, "collector + backend together; Ctrl-C stops both"),
+        ("up", UP_SETTINGS, run_up, "collector, backend and ratings together; Ctrl-C stops them all"),
         ("collector", COLLECTOR_SETTINGS, run_collector, "the Zipkin-compatible collector and trace viewer"),
         ("backend", BACKEND_SETTINGS, run_backend, "the GraphQL API and the built frontend"),
+        ("ratings", RATINGS_SETTINGS, run_ratings, "the ratings service the backend calls (slow on purpose)"),
     ):
         command = commands.add_parser(name, help=summary, description=summary)
         add_options(command, settings)

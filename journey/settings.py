@@ -24,26 +24,35 @@ class Setting:
     parse: Callable[[str], Any] = str
 
 
+def _number(text: str, convert: Callable[[str], float], low: float, high: float, what: str) -> Any:
+    """`text` converted and checked to lie in [low, high]; the message says which rule failed."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise SettingError(f"not {what}: {text!r}") from None
+    if not low <= value <= high:
+        raise SettingError(f"out of range {low}-{high}: {value}" if high < float("inf") else f"must be {low} or more: {value}")
+    return value
+
+
 def parse_port(text: str) -> int:
     """A TCP port: an integer from 0 (any free port) to 65535."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise SettingError(f"not a port number: {text!r}") from None
-    if not 0 <= port <= 65535:
-        raise SettingError(f"port out of range 0-65535: {port}")
-    return port
+    return _number(text, int, 0, 65535, "a port number")
 
 
 def parse_positive_int(text: str) -> int:
     """An integer greater than zero."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise SettingError(f"not an integer: {text!r}") from None
-    if value <= 0:
-        raise SettingError(f"must be greater than 0: {value}")
-    return value
+    return _number(text, int, 1, float("inf"), "an integer")
+
+
+def parse_non_negative_int(text: str) -> int:
+    """An integer of 0 or more."""
+    return _number(text, int, 0, float("inf"), "an integer")
+
+
+def parse_fraction(text: str) -> float:
+    """A number from 0 to 1."""
+    return _number(text, float, 0, 1, "a number")
 
 
 def parse_bool(text: str) -> bool:
@@ -96,12 +105,15 @@ def add_options(parser: argparse.ArgumentParser, settings: Sequence[Setting]) ->
             env_only.append(setting)
             continue
         default = "" if setting.default is None else f", default: {format_default(setting.default)}"
+        # a boolean option alone means true (--fix-n-plus-one); it also takes a value (--strict-trace-id false)
+        flag = {"nargs": "?", "const": "true"} if setting.parse is parse_bool else {}
         parser.add_argument(
             setting.option,
             dest=setting.key,
             default=None,
             metavar=setting.env,
             help=f"{setting.help} (env {setting.env}{default})",
+            **flag,
         )
     if env_only:
         lines = [f"  {s.env}  {s.help} (default: {format_default(s.default)})" for s in env_only]

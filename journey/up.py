@@ -13,6 +13,7 @@ from .settings import Setting, SettingError, parse_port
 UP_SETTINGS = [
     Setting("port", "JOURNEY_PORT", 8000, "port of the app (backend + frontend)", "--port", parse_port),
     Setting("collector_port", "JOURNEY_COLLECTOR_PORT", 9411, "port of the collector and viewer", "--collector-port", parse_port),
+    Setting("ratings_port", "JOURNEY_RATINGS_PORT", 8001, "port of the ratings service", "--ratings-port", parse_port),
     Setting("data_dir", "JOURNEY_DATA_DIR", ".journey", "directory for the database files", "--data-dir"),
 ]
 
@@ -21,15 +22,16 @@ READY_TIMEOUT_S = 30
 
 def child_commands(config: dict) -> dict[str, list[str]]:
     """The two child command lines; the backend exports to the collector started beside it."""
-    port, cport, data_dir = config["port"], config["collector_port"], config["data_dir"]
+    port, cport, rport, data_dir = config["port"], config["collector_port"], config["ratings_port"], config["data_dir"]
     journey = [sys.executable, "-m", "journey"]
+    spans = f"http://127.0.0.1:{cport}/api/v2/spans"
     return {
         "collector": [*journey, "collector", "--port", str(cport), "--data-dir", data_dir],
+        "ratings": [*journey, "ratings", "--port", str(rport), "--zipkin-endpoint", spans],
         "backend": [
-            *journey, "backend", "--port", str(port), "--data-dir", data_dir,
-            "--zipkin-endpoint", f"http://127.0.0.1:{cport}/api/v2/spans",
+            *journey, "backend", "--port", str(port), "--data-dir", data_dir, "--zipkin-endpoint", spans,
             "--browser-zipkin-endpoint", f"http://localhost:{cport}/api/v2/spans",
-            "--viewer-url", f"http://localhost:{cport}/zipkin/",
+            "--viewer-url", f"http://localhost:{cport}/zipkin/", "--ratings-url", f"http://127.0.0.1:{rport}",
         ],
     }
 
@@ -57,13 +59,13 @@ def _stop(children: dict[str, subprocess.Popen]) -> None:
 
 def run(config: dict) -> int:
     """Start both, wait until both answer /health, print the URLs, and supervise until Ctrl-C."""
-    if 0 in (config["port"], config["collector_port"]):
-        raise SettingError("journey up needs fixed ports (0 is only for `journey collector` / `journey backend`)")
-    if config["port"] == config["collector_port"]:
-        raise SettingError("--port and --collector-port must differ")
+    ports = {"backend": config["port"], "collector": config["collector_port"], "ratings": config["ratings_port"]}
+    if 0 in ports.values():
+        raise SettingError("journey up needs fixed ports (0 is only for the single-service commands)")
+    if len(set(ports.values())) < len(ports):
+        raise SettingError("--port, --collector-port and --ratings-port must differ")
     children: dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    ports = {"collector": config["collector_port"], "backend": config["port"]}
     try:
         for name, command in child_commands(config).items():
             children[name] = subprocess.Popen(command)
@@ -81,7 +83,8 @@ def run(config: dict) -> int:
             "\nJourney is up:\n"
             f"  app:    http://localhost:{config['port']}/\n"
             f"  traces: http://localhost:{config['collector_port']}/zipkin/\n"
-            "Ctrl-C stops both.\n",
+            f"  (ratings service on port {config['ratings_port']})\n"
+            "Ctrl-C stops them all.\n",
             flush=True,
         )
         while True:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from backend.settings import RATINGS_SETTINGS as RATINGS
 from backend.settings import SETTINGS as BACKEND
 from collector.settings import SETTINGS as COLLECTOR
 from journey.settings import SettingError, resolve
@@ -15,7 +16,7 @@ from journey.up import UP_SETTINGS
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
-@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND], ids=lambda s: s.env)
+@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS], ids=lambda s: s.env)
 def test_every_setting_is_in_the_readme_with_its_option(setting):
     rows = [line for line in README.splitlines() if f"| `{setting.env}` |" in line]
     assert rows, f"{setting.env} is not in the README's settings tables"
@@ -24,7 +25,7 @@ def test_every_setting_is_in_the_readme_with_its_option(setting):
 
 
 def test_readme_documents_no_setting_the_code_lacks():
-    known = {s.env for s in (*UP_SETTINGS, *COLLECTOR, *BACKEND)}
+    known = {s.env for s in (*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS)}
     documented = set(re.findall(r"^\| [^|]+ \| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
     assert documented - known == set()
 
@@ -37,9 +38,9 @@ def test_option_beats_environment_beats_default():
 
 @pytest.mark.parametrize("env,message", [
     ({"QUERY_PORT": "http"}, "QUERY_PORT: not a port number"),
-    ({"QUERY_PORT": "70000"}, "QUERY_PORT: port out of range"),
+    ({"QUERY_PORT": "70000"}, "QUERY_PORT: out of range 0-65535: 70000"),
     ({"STRICT_TRACE_ID": "maybe"}, "STRICT_TRACE_ID: not a boolean"),
-    ({"QUERY_LOOKBACK": "-1"}, "QUERY_LOOKBACK: must be greater than 0"),
+    ({"QUERY_LOOKBACK": "-1"}, "QUERY_LOOKBACK: must be 1 or more"),
 ])
 def test_bad_values_name_the_setting(env, message):
     with pytest.raises(SettingError, match=message):
@@ -53,6 +54,14 @@ def test_cli_refuses_a_bad_option_with_exit_2():
     )
     assert result.returncode == 2
     assert "--zipkin-endpoint: not an http(s) URL: 'localhost:9411'" in result.stderr
+
+
+def test_fix_switches_are_flags_that_also_take_a_value():
+    from journey.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["backend", "--fix-n-plus-one"]).fix_n_plus_one == "true"
+    assert parser.parse_args(["backend", "--fix-n-plus-one", "false"]).fix_n_plus_one == "false"
 
 
 def test_cli_reports_an_unusable_database_without_touching_it(tmp_path):

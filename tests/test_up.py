@@ -17,13 +17,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_up_starts_both_and_ctrl_c_stops_both(tmp_path):
-    port, collector_port = free_port(), free_port()
+def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
+    port, collector_port, ratings_port = free_port(), free_port(), free_port()
     log = tmp_path / "up.log"
     with log.open("w") as out:
         up = subprocess.Popen(
             [sys.executable, "-m", "journey", "up", "--port", str(port), "--collector-port", str(collector_port),
-             "--data-dir", str(tmp_path / "data")],
+             "--ratings-port", str(ratings_port), "--data-dir", str(tmp_path / "data")],
             stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     try:
@@ -32,18 +32,20 @@ def test_up_starts_both_and_ctrl_c_stops_both(tmp_path):
         assert f"http://localhost:{port}/" in text and f"http://localhost:{collector_port}/zipkin/" in text
         config = requests.get(f"http://127.0.0.1:{port}/config.json", timeout=5).json()
         assert config["zipkinEndpoint"] == f"http://localhost:{collector_port}/api/v2/spans"
-        requests.post(f"http://127.0.0.1:{port}/graphql", json={"query": "query Probe { talks { total } }"}, timeout=5)
+        answer = requests.post(f"http://127.0.0.1:{port}/graphql", timeout=10,
+                               json={"query": "query Probe { recommendations { id } }"}).json()
+        assert len(answer["data"]["recommendations"]) == 3
         poll_until(
-            lambda: requests.get(f"http://127.0.0.1:{collector_port}/api/v2/spans?serviceName=backend", timeout=5)
-            .json(),
-            "the backend's spans in the collector",
+            lambda: requests.get(f"http://127.0.0.1:{collector_port}/api/v2/services", timeout=5).json()
+            == ["backend", "ratings"],
+            "the backend's and the ratings service's spans in the collector",
         )
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=20) == 0
     finally:
         if up.poll() is None:
             up.kill()
-    for each in (port, collector_port):
+    for each in (port, collector_port, ratings_port):
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", each)) != 0, f"port {each} still answers after Ctrl-C"
     assert (tmp_path / "data" / "spans.db").exists() and (tmp_path / "data" / "app.db").exists()

@@ -1,0 +1,35 @@
+"""The session a request belongs to: the `session.id` member of its W3C baggage header.
+
+Read with the OpenTelemetry API's baggage propagator, so it works the same with tracing off.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Mapping
+
+from opentelemetry import baggage
+from opentelemetry.baggage.propagation import W3CBaggagePropagator
+from opentelemetry.context import Context
+
+from . import conventions as attrs
+
+# a session id is a short plain token; anything else is ignored rather than stored or traced
+SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_PROPAGATOR = W3CBaggagePropagator()
+
+
+def valid_session_id(value: object) -> str | None:
+    """The value if it is a well-formed session id, else None."""
+    return value if isinstance(value, str) and SESSION_ID_PATTERN.fullmatch(value) else None
+
+
+def session_id_from(ctx: Context | None = None) -> str | None:
+    """The session id in a context's baggage."""
+    return valid_session_id(baggage.get_baggage(attrs.SESSION_ID, ctx))
+
+
+def session_id_from_headers(headers: Mapping[str, str]) -> str | None:
+    """The session id in an HTTP request's `baggage` header."""
+    carrier = {"baggage": headers.get("baggage", "")}
+    return session_id_from(_PROPAGATOR.extract(carrier))
