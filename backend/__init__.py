@@ -28,32 +28,18 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
     app.config["JOURNEY"] = settings
     app.config["MAX_CONTENT_LENGTH"] = 64 * 1024  # no GraphQL request of this app comes near it
 
-    path = database_path(settings)
-    setup = data.open_database(path)
-    data.init_database(setup)
-    if path == ":memory:":
-        shared = setup  # an in-memory database lives only in its one connection
-
-        def connect_plain():
-            return shared
-    else:
-        setup.close()
-
-        def connect_plain():
-            return data.open_database(path)
-
-    connect = telemetry.traced_connect(connect_plain, provider)
+    pool = data.connection_pool(database_path(settings), lambda connect: telemetry.traced_connect(connect, provider))
 
     def request_db():
         if "db" not in g:
-            g.db = connect()
+            g.db = pool.acquire()
         return g.db
 
     @app.teardown_appcontext
-    def close_db(_error):
+    def release_db(_error):
         db = g.pop("db", None)
-        if db is not None and path != ":memory:":
-            db.close()
+        if db is not None:
+            pool.release(db)
 
     fixes = Fixes(
         n_plus_one=settings["fix_n_plus_one"], slow_ratings=settings["fix_slow_ratings"],

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import queue
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Callable
 
@@ -37,6 +39,49 @@ CREATE INDEX IF NOT EXISTS feedback_by_talk ON feedback (talk_id);
 
 
 Connect = Callable[[], sqlite3.Connection]
+
+
+class ConnectionPool:
+    """Connections reused from request to request, at most `size` open.
+
+    Opening a connection per request cost more than most queries, and instrumenting one (the
+    traced build) cost twice that again, in every request.
+    """
+
+    def __init__(self, connect: Connect, size: int) -> None:
+        self._connect = connect
+        self._size = size
+        self._opened = 0
+        self._idle: queue.LifoQueue = queue.LifoQueue()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> sqlite3.Connection:
+        """An idle connection, a new one while under the limit, else the next one released."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if self._opened < self._size:
+                self._opened += 1
+                return self._connect()
+        return self._idle.get()
+
+    def release(self, connection: sqlite3.Connection) -> None:
+        """Give a connection back, rolling back whatever its request left uncommitted."""
+        if connection.in_transaction:
+            connection.rollback()
+        self._idle.put(connection)
+
+
+def connection_pool(path: str, wrap: Callable[[Connect], Connect] = lambda connect: connect) -> ConnectionPool:
+    """A pool over the database at `path`, created and seeded if new; `wrap` decorates the factory."""
+    first = open_database(path)
+    init_database(first)
+    if path == ":memory:":  # an in-memory database lives in its one connection: requests take turns
+        return ConnectionPool(wrap(lambda: first), size=1)
+    first.close()
+    return ConnectionPool(wrap(lambda: open_database(path)), size=16)
 
 
 def open_database(path: str) -> sqlite3.Connection:

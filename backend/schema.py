@@ -15,6 +15,7 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 from strawberry.types import Info
 
 from . import planner
+from .graphql_tracing import OperationTrace, TracedResolver
 from .ratings.client import RatingsClient, RatingsUnavailable
 
 MAX_PAGE = 100
@@ -49,6 +50,11 @@ class PlannerContext:
     request: Any = None
     response: Any = None
     speakers_by_talk: dict[int, list[planner.SpeakerRow]] = field(default_factory=dict)
+    graphql_trace: OperationTrace | None = None  # set by the tracing extension when tracing is on
+
+    def has_speakers(self, talk: "Talk") -> bool:
+        """Whether a talk's speakers were loaded with its page (the N+1 fix)."""
+        return int(talk.id) in self.speakers_by_talk
 
     def session(self) -> str:
         """The session id, or a clear error for session-bound fields."""
@@ -89,7 +95,7 @@ class Speaker:
     name: str
     handle: str | None
 
-    @strawberry.field(description="The talks this speaker gives.")
+    @strawberry.field(description="The talks this speaker gives.", extensions=[TracedResolver()])
     def talks(self, info: Info) -> list["Talk"]:
         return [Talk.from_row(row) for row in planner.talks_of_speaker(_context(info).db(), int(self.id))]
 
@@ -107,11 +113,11 @@ class Talk:
     ends_at: str
     room: str
 
-    @strawberry.field
+    @strawberry.field(extensions=[TracedResolver()])
     def audiences(self, info: Info) -> list[Audience]:
         return [Audience(a) for a in planner.talk_audiences(_context(info).db(), int(self.id))]
 
-    @strawberry.field
+    @strawberry.field(extensions=[TracedResolver(does_work=lambda talk, info: not info.context.has_speakers(talk))])
     def speakers(self, info: Info) -> list[Speaker]:
         ctx = _context(info)
         if int(self.id) in ctx.speakers_by_talk:  # loaded for the whole page by `talks` (the N+1 fix)
@@ -121,7 +127,7 @@ class Talk:
             rows = planner.talk_speakers(ctx.db(), int(self.id))
         return [Speaker.from_row(row) for row in rows]
 
-    @strawberry.field(description="Mean feedback rating (1-5), null without feedback.")
+    @strawberry.field(description="Mean feedback rating (1-5), null without feedback.", extensions=[TracedResolver()])
     def rating(self, info: Info) -> float | None:
         return planner.average_rating(_context(info).db(), int(self.id))
 
@@ -168,7 +174,7 @@ class Feedback:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Talks by start time; filter by audience and a search in title and abstract.")
+    @strawberry.field(description="Talks by start time; filter by audience and a search in title and abstract.", extensions=[TracedResolver()])
     def talks(
         self, info: Info, audience: Audience | None = None, search: str | None = None, limit: int = 20, offset: int = 0
     ) -> TalkPage:
@@ -186,17 +192,17 @@ class Query:
             ctx.speakers_by_talk.update(planner.speakers_of_talks(ctx.db(), [row.id for row in rows]))
         return TalkPage(items=[Talk.from_row(row) for row in rows], total=total)
 
-    @strawberry.field(description="One talk by id, or null.")
+    @strawberry.field(description="One talk by id, or null.", extensions=[TracedResolver()])
     def talk(self, info: Info, id: strawberry.ID) -> Talk | None:
         text = str(id)
         row = planner.get_talk(_context(info).db(), int(text)) if text.isdigit() and len(text) < 10 else None
         return Talk.from_row(row) if row else None
 
-    @strawberry.field(description="The schedule of the session in the request's baggage.")
+    @strawberry.field(description="The schedule of the session in the request's baggage.", extensions=[TracedResolver()])
     def my_schedule(self, info: Info) -> Schedule:
         return Schedule.of_session(_context(info))
 
-    @strawberry.field(description="Talks not in my schedule, best community rating first.")
+    @strawberry.field(description="Talks not in my schedule, best community rating first.", extensions=[TracedResolver()])
     def recommendations(self, info: Info, limit: int = 3) -> list[Talk]:
         if not 1 <= limit <= MAX_RECOMMENDATIONS:
             raise UserError(f"limit must be between 1 and {MAX_RECOMMENDATIONS}")
@@ -234,19 +240,19 @@ def _record_feedback(ctx: PlannerContext, row: planner.FeedbackRow) -> None:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Add a talk to my schedule.")
+    @strawberry.mutation(description="Add a talk to my schedule.", extensions=[TracedResolver()])
     def add_to_schedule(self, info: Info, talk_id: strawberry.ID) -> Schedule:
         ctx = _context(info)
         planner.add_to_schedule(ctx.db(), ctx.session(), _existing_talk(ctx, talk_id).id)
         return Schedule.of_session(ctx)
 
-    @strawberry.mutation(description="Remove a talk from my schedule.")
+    @strawberry.mutation(description="Remove a talk from my schedule.", extensions=[TracedResolver()])
     def remove_from_schedule(self, info: Info, talk_id: strawberry.ID) -> Schedule:
         ctx = _context(info)
         planner.remove_from_schedule(ctx.db(), ctx.session(), _existing_talk(ctx, talk_id).id)
         return Schedule.of_session(ctx)
 
-    @strawberry.mutation(description="Rate a talk (1-5) with an optional comment of at most 500 characters.")
+    @strawberry.mutation(description="Rate a talk (1-5) with an optional comment of at most 500 characters.", extensions=[TracedResolver()])
     def submit_feedback(self, info: Info, talk_id: strawberry.ID, rating: int, comment: str | None = None) -> Feedback:
         ctx = _context(info)
         ctx.session()

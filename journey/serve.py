@@ -3,6 +3,7 @@ optionally in several pre-forked worker processes sharing one listening socket."
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -20,6 +21,10 @@ def _raise_interrupt(_signum, _frame):
 
 
 def _run(server, on_stop: Callable[[], None] | None) -> None:
+    # Everything built so far (modules, schema, app) lives as long as the process: take it out of
+    # the cyclic collector's view, so that full collections stay short. They were the slowest 1 %
+    # of requests (p99 3.5x the median with tracing on, which allocates more).
+    gc.freeze()
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -1,0 +1,113 @@
+"""Tracing overhead of the backend: traced vs untraced latency for a representative query mix.
+
+    .venv/bin/python bench/backend_bench.py [--requests 3000]
+
+Starts a collector, a ratings service (no planted delay) and two identical backends, one traced
+(exporting to the collector) and one with OTEL_SDK_DISABLED=true, planted problems fixed on
+both. Requests alternate between the two, one at a time and in alternating order, so that the
+machine's noise falls on both alike; prints median and p99 of each and their ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+MIX = [  # (weight, operation name, query, variables)
+    (4, "ShowTalks", "query ShowTalks { talks(limit: 20) { total items { id title startsAt room speakers { name } } } }",
+     {}),
+    (2, "SearchTalks", "query SearchTalks($s: String) { talks(search: $s) { total items { id title } } }",
+     {"s": "kubernetes"}),
+    (2, "ShowTalk", 'query ShowTalk { talk(id: "7") { title abstract rating speakers { name handle } } }', {}),
+    (1, "MySchedule", "query MySchedule { mySchedule { talks { id title } conflicts { first { id } } } }", {}),
+    (1, "AddToSchedule", 'mutation AddToSchedule { addToSchedule(talkId: "3") { talks { id } } }', {}),
+    (1, "Recommend", "query Recommend { recommendations { id title } }", {}),
+]
+
+
+def start(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen([sys.executable, "-m", "journey", *args, "--port", "0"], cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    line = process.stdout.readline()
+    url = re.search(r"(http://\S+)", line).group(1)
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    return process, url
+
+
+def call(url: str, query: str, variables: dict, session: str) -> float:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(f"{url}/graphql", data=body, headers={
+        "Content-Type": "application/json", "baggage": f"session.id={session}"})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=30) as response:
+        payload = response.read()
+    elapsed = (time.perf_counter() - started) * 1000
+    if b'"errors"' in payload:
+        raise RuntimeError(payload[:300])
+    return elapsed
+
+
+def p99(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=3000, help="requests to each backend")
+    parser.add_argument("--planted", action="store_true", help="leave the planted problems in (off: fixed)")
+    args = parser.parse_args()
+    fixes = [] if args.planted else ["--fix-n-plus-one", "--fix-slow-ratings", "--fix-flaky-write"]
+    processes = []
+    with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
+        try:
+            collector, collector_url = start(["collector", "--db", f"{tmp}/spans.db"])
+            ratings, ratings_url = start(["ratings", "--delay-ms", "0", "--sdk-disabled"])
+            processes += [collector, ratings]
+            sink = os.environ.get("BENCH_SINK", f"{collector_url}/api/v2/spans")
+            common = ["backend", "--ratings-url", ratings_url, "--zipkin-endpoint", sink,
+                      "--flaky-write-rate", "0", *fixes]
+            traced, traced_url = start([*common, "--db", f"{tmp}/traced.db"])
+            untraced, untraced_url = start([*common, "--db", f"{tmp}/untraced.db", "--sdk-disabled"])
+            processes += [traced, untraced]
+            rng = random.Random(5)
+            ops = [op for op in MIX for _ in range(op[0])]
+            for url in (traced_url, untraced_url):  # warm-up
+                for _, _name, query, variables in ops * 5:
+                    call(url, query, variables, "warm-up")
+            samples: dict[str, list[float]] = {"traced": [], "untraced": []}
+            for index in range(args.requests):
+                _, _name, query, variables = rng.choice(ops)
+                pair = [("traced", traced_url), ("untraced", untraced_url)]
+                for side, url in pair if index % 2 == 0 else reversed(pair):
+                    samples[side].append(call(url, query, variables, f"bench-{index % 50}"))
+            time.sleep(1)
+            stored = json.loads(urllib.request.urlopen(f"{collector_url}/api/v2/services").read())
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait()
+    t, u = samples["traced"], samples["untraced"]
+    print(f"{args.requests} requests each, query mix {', '.join(f'{w}x {n}' for w, n, _q, _v in MIX)}; "
+          f"planted problems {'in' if args.planted else 'fixed'}; services in the collector: {stored}")
+    print(f"untraced  median {statistics.median(u):6.2f} ms   p99 {p99(u):6.2f} ms")
+    print(f"traced    median {statistics.median(t):6.2f} ms   p99 {p99(t):6.2f} ms")
+    print(f"ratio     median {statistics.median(t) / statistics.median(u):6.2f}      p99 {p99(t) / p99(u):6.2f}"
+          "      targets: median <= 1.15, p99 <= 1.5")
+
+
+if __name__ == "__main__":
+    main()
