@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Flask, current_app, redirect, render_template, request
@@ -84,11 +85,42 @@ def trace_page(trace_id: str):
     return render_template("trace.html", summary=_summary(spans), rows=_rows(spans))
 
 
+JOURNEY_LOOKBACK_MS = 7 * 24 * 3_600_000
+SESSION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def journey_page(session_id: str):
+    """GET /zipkin/journeys/<session>: every trace of one browser session, in time order, gaps shown."""
+    if not SESSION_ID.fullmatch(session_id):
+        return render_template("message.html", message="A session id is letters, digits and . _ : -"), 400
+    store = current_app.extensions["span_store"]
+    query = parse_trace_query(
+        {"annotationQuery": f"session.id={session_id}", "limit": "500", "lookback": str(JOURNEY_LOOKBACK_MS)},
+        current_app.config["JOURNEY"]["query_lookback"],
+    )
+    steps = sorted((_summary(json.loads(text)) for text in store.find_traces_json(query)),
+                   key=lambda step: step["start"] or 0)
+    previous_end = None
+    for step in steps:
+        step["gap"] = None if previous_end is None or step["start"] is None else max(step["start"] - previous_end, 0)
+        if step["start"] is not None:
+            previous_end = max(previous_end or 0, step["start"] + (step["duration"] or 0))
+    return render_template("journey.html", session_id=session_id, steps=steps)
+
+
+def journeys_page():
+    """GET /zipkin/journeys: the sessions seen, to pick one."""
+    sessions = current_app.extensions["span_store"].tag_values("session.id")
+    return render_template("journeys.html", sessions=sessions)
+
+
 def init_app(app: Flask) -> None:
     """Mount the viewer at /zipkin/ (and redirect / there)."""
     app.add_url_rule("/", "root", lambda: redirect("/zipkin/"))
     app.add_url_rule("/zipkin/", "search_page", search_page)
     app.add_url_rule("/zipkin/traces/<trace_id>", "trace_page", trace_page)
+    app.add_url_rule("/zipkin/journeys", "journeys_page", journeys_page)
+    app.add_url_rule("/zipkin/journeys/<session_id>", "journey_page", journey_page)
 
     @app.template_filter("millis")
     def millis(micros: int | None) -> str:

@@ -95,7 +95,8 @@ def backend(collector: Server, tmp_path: Path):
             "backend", "--db", str(tmp_path / "app.db"),
             "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
             "--viewer-url", f"{collector.url}/zipkin/",
-            "--batch-delay", "100",
+            "--batch-delay", "100", "--ratings-url", "http://127.0.0.1:9",
+            "--flaky-write-rate", "0",  # the planted flaky write has its own tests
         ],
         "backend", tmp_path,
     )

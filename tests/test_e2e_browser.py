@@ -1,96 +1,205 @@
-"""End to end in headless Chromium: one click becomes one trace across browser and backend, in the collector."""
+"""End to end in headless Chromium: each user action is one trace from the browser to the database,
+read back from the collector's API; a whole session is one journey."""
 
 import time
 
 import pytest
 import requests
 
-from conftest import poll_until
+from conftest import poll_until, start_server
+from trace_shapes import action_shape, find, wait_for_shape
 
 pytestmark = pytest.mark.browser
 
-# The trace of "show talks", as (service, span name, kind, parent's service, parent's name) — one line per edge.
-# Names are as Zipkin stores them (lower-cased).
-SHOW_TALKS_TRACE = [
-    ("frontend", "show talks", None, None, None),
-    ("frontend", "post", "CLIENT", "frontend", "show talks"),
-    ("backend", "post /graphql", "SERVER", "frontend", "post"),
-    ("backend", "query showtalks", None, "backend", "post /graphql"),
-    ("backend", "resolve query.talks", None, "backend", "query showtalks"),
-    ("backend", "select", "CLIENT", "backend", "resolve query.talks"),
-]
-
-
-def service(span):
-    return span.get("localEndpoint", {}).get("serviceName")
-
-
-def find(spans, service_name, name):
-    return [s for s in spans if service(s) == service_name and s.get("name") == name]
-
-
-def missing_edges(spans, shape):
-    """The lines of `shape` that no span of the trace satisfies (empty when the trace has the shape)."""
-    by_id = {s["id"]: s for s in spans}
-    missing = []
-    for svc, name, kind, parent_svc, parent_name in shape:
-        def fits(span):
-            if span.get("kind") != kind:
-                return False
-            parent = by_id.get(span.get("parentId"))
-            if parent_name is None:
-                return "parentId" not in span
-            return parent is not None and service(parent) == parent_svc and parent.get("name") == parent_name
-        if not any(fits(s) for s in find(spans, svc, name)):
-            missing.append((svc, name, kind, parent_svc, parent_name))
-    return missing
+# What the user does (a function of the page) and the trace it must leave: one line per action.
+ACTIONS = {
+    "show talks": (lambda page: page.goto(page.app_url), "query searchtalks", "resolve query.talks"),
+    "search talks": (
+        lambda page: (page.get_by_label("Search").fill("kubernetes"),
+                      page.get_by_role("button", name="Search").click()),
+        "query searchtalks", "resolve query.talks"),
+    "open talk": (lambda page: page.get_by_role("link", name="Kubernetes Patterns").click(),
+                  "query showtalk", "resolve query.talk"),
+    "show schedule": (lambda page: page.get_by_role("link", name="My schedule").click(),
+                      "query myschedule", "resolve query.myschedule"),
+}
 
 
 @pytest.fixture
 def page(browser, backend):
     context = browser.new_context()
     page = context.new_page()
+    page.app_url = backend.url
     page.console_errors = []
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     page.on("pageerror", lambda error: page.console_errors.append(str(error)))
     page.goto(backend.url)
+    page.get_by_role("status").filter(has_text="9 talks").wait_for()
     yield page
     context.close()
 
 
-def test_one_click_is_one_trace_from_browser_to_database(page, collector):
-    page.get_by_role("button", name="Show talks").click()
+def last_trace_id(page, previous: str | None = None) -> str:
+    locator = page.locator("#trace-id")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        text = locator.text_content() or ""
+        if len(text) == 32 and text != previous:
+            return text
+        time.sleep(0.05)
+    raise AssertionError(f"the trace panel did not show a new trace id (still {previous})")
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_each_action_is_one_trace_from_browser_to_database(page, collector, action):
+    perform, operation, resolver = ACTIONS[action]
+    before = page.locator("#trace-id").text_content()
     clicked = time.monotonic()
-    page.get_by_role("status").filter(has_text="9 talks").wait_for()
-    trace_id = page.locator("#trace-id").text_content()
-    assert trace_id and len(trace_id) == 32
-
-    def complete_trace():
-        response = requests.get(f"{collector.url}/api/v2/trace/{trace_id}", timeout=5)
-        spans = response.json() if response.status_code == 200 else []
-        return spans if spans and not missing_edges(spans, SHOW_TALKS_TRACE) else None
-
-    spans = poll_until(complete_trace, f"trace {trace_id} with the shape of 'show talks'", timeout=15)
-    print(f"click to queryable trace: {time.monotonic() - clicked:.2f} s")
-
-    [action] = find(spans, "frontend", "show talks")
-    [fetch] = find(spans, "frontend", "post")
+    perform(page)
+    trace_id = last_trace_id(page, before if action != "show talks" else None)
+    spans = wait_for_shape(collector.url, trace_id, action_shape(action, operation, resolver))
+    print(f"{action}: click to queryable trace {time.monotonic() - clicked:.2f} s")
+    [root] = find(spans, "frontend", action)
     [server] = find(spans, "backend", "post /graphql")
-    assert fetch["parentId"] == action["id"] and server["parentId"] == fetch["id"]
-    assert action["tags"]["ui.action"] == "show talks" and action["tags"]["ui.result.count"] == "9"
-    session_ids = {s["tags"].get("session.id") for s in (action, fetch, server)}
-    assert len(session_ids) == 1 and None not in session_ids
-    assert all(isinstance(s.get("timestamp"), int) for s in spans)
-    found = requests.get(
-        f"{collector.url}/api/v2/traces", params={"serviceName": "frontend", "spanName": "show talks"}, timeout=5
-    ).json()
-    assert trace_id in [t[0]["traceId"] for t in found]
+    assert root["tags"]["session.id"] == server["tags"]["session.id"]
+    assert all(isinstance(s["timestamp"], int) and isinstance(s.get("duration", 1), int) for s in spans)
     assert page.console_errors == []
 
 
-def test_the_trace_link_opens_the_trace_in_the_viewer(page, collector):
-    page.get_by_role("button", name="Show talks").click()
+def test_add_to_schedule_and_feedback_are_traced_with_what_was_acted_on(page, collector):
+    page.get_by_role("link", name="Kubernetes Patterns").click()
+    page.get_by_role("button", name="Add to my schedule").click()
+    page.get_by_text("In your schedule.").wait_for()
+    add = last_trace_id(page)
+    spans = wait_for_shape(collector.url, add, action_shape("add to schedule", "mutation addtoschedule",
+                                                            "resolve mutation.addtoschedule"))
+    assert find(spans, "frontend", "add to schedule")[0]["tags"]["ui.talk.id"] == "2"
+
+    comment = "a comment that must never reach a span"
+    page.get_by_label("4", exact=True).check()
+    page.get_by_label("Comment").fill(comment)
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_text("Thank you for your feedback!").wait_for()
+    feedback = last_trace_id(page, add)
+    spans = wait_for_shape(collector.url, feedback, [("frontend", "submit feedback", None, None, None),
+                                                      ("backend", "mutation submitfeedback", None, "backend",
+                                                       "post /graphql")])
+    tags = find(spans, "frontend", "submit feedback")[0]["tags"]
+    assert (tags["ui.feedback.rating"], tags["ui.feedback.comment.length"]) == ("4", str(len(comment)))
+    assert comment not in requests.get(f"{collector.url}/api/v2/trace/{feedback}", timeout=5).text
+
+
+def test_a_schedule_conflict_is_shown(page):
+    for title in ("Kubernetes Patterns", "Deliver Your Cloud Native Application with Design Pattern as Code"):
+        page.goto(page.app_url)
+        page.get_by_role("link", name=title).click()
+        page.get_by_role("button", name="Add to my schedule").click()
+        page.get_by_text("In your schedule.").wait_for()
+    assert page.get_by_role("alert").filter(has_text="Schedule conflict").is_visible()
+
+
+def test_feedback_form_validates_before_sending(page):
+    page.get_by_role("link", name="Progressive Delivery").click()
+    page.get_by_role("button", name="Send feedback").click()
+    assert page.get_by_text("Choose a rating from 1 to 5.").is_visible()
+
+
+def test_the_guided_flow_is_one_trace_with_every_step_under_the_journey(page, collector):
+    page.get_by_role("link", name="Plan my day").click()
+    page.get_by_role("button", name="Start").click()
+    journey = last_trace_id(page)
+    page.get_by_role("button", name="frontend").click()
+    page.get_by_role("button", name="Add").first.click()
+    page.get_by_role("button", name="Added").wait_for()
+    page.get_by_role("button", name="Review my schedule").click()
+    page.get_by_role("button", name="Rate 5").first.click()
+    page.get_by_text("Your day is planned.").wait_for()
+    steps = ["pick audience", "add to schedule", "review schedule", "submit feedback"]
+    shape = [("frontend", "plan my day", None, None, None)]
+    shape += [("frontend", step, None, "frontend", "plan my day") for step in steps]
+    shape += [("frontend", "post", "CLIENT", "frontend", step) for step in steps]
+    shape += [("backend", op, None, "backend", "post /graphql") for op in
+              ("query searchtalks", "mutation addtoschedule", "query myschedule", "mutation submitfeedback")]
+    spans = wait_for_shape(collector.url, journey, shape)
+    [root] = find(spans, "frontend", "plan my day")
+    assert root["tags"]["ui.journey.outcome"] == "completed" and root["tags"]["ui.journey.steps"] == "4"
+    assert len({s["tags"].get("session.id") for s in spans}) == 1
+
+
+def test_a_session_keeps_its_id_and_another_browser_gets_another(page, browser, collector):
+    first = last_trace_id(page)
+    page.reload()
     page.get_by_role("status").filter(has_text="9 talks").wait_for()
-    link = page.get_by_role("link", name="Open trace")
-    trace_id = page.locator("#trace-id").text_content()
-    assert link.get_attribute("href") == f"{collector.url}/zipkin/traces/{trace_id}"
+    second = last_trace_id(page, first)
+    sessions = set()
+    for trace_id in (first, second):
+        spans = wait_for_shape(collector.url, trace_id, [("backend", "post /graphql", "SERVER", "frontend", "post")])
+        sessions |= {s["tags"]["session.id"] for s in spans}
+    assert len(sessions) == 1
+    other = browser.new_context().new_page()
+    other.goto(page.app_url)
+    other.get_by_role("status").filter(has_text="9 talks").wait_for()
+    third = last_trace_id(other)
+    spans = wait_for_shape(collector.url, third, [("frontend", "show talks", None, None, None)])
+    assert {s["tags"]["session.id"] for s in spans} != sessions
+    journey = requests.get(f"{collector.url}/zipkin/journeys/{sessions.pop()}", timeout=5)
+    assert journey.status_code == 200 and journey.text.count("data-trace-id=") >= 2
+
+
+def test_an_uncaught_javascript_error_is_a_span(page, collector):
+    page.evaluate("setTimeout(() => { throw new Error('planted in a test') }, 0)")
+
+    def error_span():
+        found = requests.get(f"{collector.url}/api/v2/traces", params={"serviceName": "frontend",
+                             "spanName": "uncaught error", "lookback": "60000"}, timeout=5).json()
+        return found and found[0][0]
+
+    span = poll_until(error_span, "an 'uncaught error' span")
+    assert span["tags"]["error"] == "planted in a test"
+    assert span["tags"]["exception.message"] == "planted in a test" and span["tags"]["exception.type"] == "Error"
+    assert span["tags"]["session.id"]
+
+
+def test_a_graphql_error_marks_the_action_span(browser, collector, tmp_path):
+    flaky = start_server(
+        ["backend", "--db", str(tmp_path / "flaky.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
+         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--flaky-write-rate", "1",
+         "--ratings-url", "http://127.0.0.1:9"],
+        "flaky-backend", tmp_path,
+    )
+    try:
+        page = browser.new_context().new_page()
+        page.goto(f"{flaky.url}/talks/4")
+        page.get_by_label("5", exact=True).check()
+        page.get_by_role("button", name="Send feedback").click()
+        page.get_by_text("Could not send the feedback: Unexpected error.").wait_for()
+        trace_id = last_trace_id(page)
+        spans = wait_for_shape(collector.url, trace_id, [
+            ("frontend", "submit feedback", None, None, None),
+            ("backend", "resolve mutation.submitfeedback", None, "backend", "mutation submitfeedback"),
+        ])
+        [action] = find(spans, "frontend", "submit feedback")
+        assert action["tags"]["error"] == "Unexpected error."
+        [resolver] = find(spans, "backend", "resolve mutation.submitfeedback")
+        assert "database is locked" in resolver["tags"]["error"]
+    finally:
+        flaky.stop()
+
+
+def test_spans_of_the_last_action_arrive_after_navigating_away(page, collector):
+    page.get_by_label("Search").fill("caching")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("status").filter(has_text="1 talks").wait_for()
+    trace_id = last_trace_id(page)
+    page.goto("about:blank")  # the page is hidden and unloaded: the processor flushes by beacon
+    wait_for_shape(collector.url, trace_id, [("frontend", "search talks", None, None, None)])
+
+
+def test_the_app_keeps_working_with_the_collector_stopped(page, collector):
+    collector.stop()
+    for title in ("Kubernetes Patterns", "Progressive Delivery"):
+        page.goto(page.app_url)
+        page.get_by_role("link", name=title).click()
+        page.get_by_role("heading", name=title).wait_for()
+    page.wait_for_timeout(800)  # let the exporter try and fail
+    assert [e for e in page.console_errors if "ERR_CONNECTION_REFUSED" not in e] == []

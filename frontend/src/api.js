@@ -1,6 +1,6 @@
-// The GraphQL client. Every call takes the context of the user action that caused it, so the
-// fetch span is that action's child even after an `await`.
-import { withContext } from './telemetry.js';
+// The GraphQL client. Every call takes the context of the user action that caused it, so its
+// CLIENT span is that action's child even after an `await`.
+import { fetchSpan } from './telemetry.js';
 
 export class GraphQLRequestError extends Error {
   constructor(message, traceId) {
@@ -19,18 +19,23 @@ export function traceIdFrom(response) {
 
 /** POST one operation to /graphql in the action's context; resolves to { data, traceId }. */
 export async function graphql(ctx, operationName, query, variables = {}) {
-  const response = await withContext(ctx, () =>
-    fetch('/graphql', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ operationName, query, variables }),
-    }),
-  );
-  const traceId = traceIdFrom(response);
+  const span = fetchSpan(ctx, 'POST', new URL('/graphql', window.location.href));
+  let response;
   let body;
   try {
-    body = await response.json();
-  } catch {
+    response = await fetch('/graphql', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...span.headers },
+      body: JSON.stringify({ operationName, query, variables }),
+    });
+    body = await response.json().catch(() => null);
+  } catch (error) {
+    span.end(null, error);
+    throw error;
+  }
+  span.end(response);
+  const traceId = traceIdFrom(response);
+  if (body === null) {
     throw new GraphQLRequestError(`The API answered ${response.status} without JSON`, traceId);
   }
   if (body.errors && body.errors.length) {

@@ -1,6 +1,11 @@
-// Boot: read the runtime config, start telemetry, mount the view and the trace panel.
-import { initTelemetry } from './telemetry.js';
-import { mountTalks } from './views/talks.js';
+// Boot: read the runtime config, start telemetry, then route.
+import { startRouter } from './router.js';
+import { initTelemetry, UntracedActions } from './telemetry.js';
+import { mountTracePanel } from './trace-panel.js';
+import { createPlanView } from './views/plan.js';
+import { createScheduleView } from './views/schedule.js';
+import { createTalkView } from './views/talk.js';
+import { createTalksView } from './views/talks.js';
 
 async function loadConfig() {
   const response = await fetch('/config.json', { cache: 'no-store' });
@@ -8,26 +13,17 @@ async function loadConfig() {
   return response.json();
 }
 
-function untracedAction(_name, _target, run) {
-  return run(undefined, { setAttribute() {}, addEvent() {} });
-}
-
-function mountTracePanel(panel, config) {
-  const link = panel.querySelector('#open-trace');
-  const id = panel.querySelector('#trace-id');
-  return (traceId) => {
-    panel.hidden = !traceId;
-    if (!traceId) return;
-    id.textContent = traceId;
-    link.href = new URL(`traces/${traceId}`, config.viewerUrl).href;
-  };
-}
-
 async function main() {
   const config = await loadConfig();
-  const { traceUserAction } = config.tracing ? initTelemetry(config) : { traceUserAction: untracedAction };
+  const actions = config.tracing ? initTelemetry(config) : new UntracedActions();
   const onTraced = mountTracePanel(document.querySelector('#trace-panel'), config);
-  mountTalks(document.querySelector('#app'), { traceUserAction, onTraced });
+  const views = {
+    talks: createTalksView(actions, onTraced),
+    talk: createTalkView(actions, onTraced),
+    schedule: createScheduleView(actions, onTraced),
+    plan: createPlanView(actions, onTraced),
+  };
+  await startRouter(document.querySelector('#app'), views, actions, onTraced);
 }
 
 main().catch((error) => {

@@ -1,14 +1,13 @@
 // The one place the browser's tracing is set up. `initTelemetry(config)` builds the provider,
-// the Zipkin export and the instrumentations from /config.json, and returns `traceUserAction`,
-// which every view uses to make a user action one trace: its span is the root, and every fetch
-// the action causes is its child, because the action's context is passed to the API client
+// the Zipkin export and the instrumentations from /config.json, and returns the `UserActions`
+// every view uses to make a user action one trace: its span is the root, and every fetch the
+// action causes is its child, because the action's context is passed to the API client
 // explicitly (no zone.js: native async/await would lose a zone, and it costs ~36 kB).
-import { context, propagation, ROOT_CONTEXT, SpanStatusCode, trace } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';
-import { FetchInstrumentation } from '@opentelemetry/instrumentation-fetch';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, WebTracerProvider } from '@opentelemetry/sdk-trace-web';
 import * as attrs from './conventions.js';
@@ -60,8 +59,46 @@ class WholeMicrosecondExporter {
   }
 }
 
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+let traceHeaderOrigins = new Set();
+
+/**
+ * A CLIENT span for one HTTP call made in `ctx`, and the headers that carry it (traceparent, and
+ * baggage with session.id) — only to the origins in the config, never to a third party.
+ *
+ * Written out rather than taken from @opentelemetry/instrumentation-fetch: that one ends each
+ * span 300 ms after the response (waiting for resource timing), so a span was lost whenever the
+ * user navigated away within that time, and every trace reached the viewer 300 ms later.
+ */
+export function fetchSpan(ctx, method, url) {
+  if (!ctx) return { headers: {}, end() {} };
+  const tracer = trace.getTracer('journey-frontend');
+  const span = tracer.startSpan(method, {
+    kind: SpanKind.CLIENT,
+    attributes: {
+      'http.request.method': method,
+      'url.full': url.href,
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+    },
+  }, ctx);
+  const headers = {};
+  if (traceHeaderOrigins.has(url.origin)) propagation.inject(trace.setSpan(ctx, span), headers);
+  return {
+    headers,
+    end(response, error) {
+      if (response) {
+        span.setAttribute('http.response.status_code', response.status);
+        if (response.status >= 400) {
+          span.setAttribute('error.type', String(response.status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+        }
+      } else if (error) {
+        span.setAttribute('error.type', error.name || 'Error');
+        recordError(span, error);
+      }
+      span.end();
+    },
+  };
 }
 
 /** Build the tracing pipeline from the runtime config; returns the helpers the app uses. */
@@ -84,63 +121,120 @@ export function initTelemetry(config) {
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
   });
-  const ownOrigin = window.location.origin;
-  registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: [
-      new DocumentLoadInstrumentation(),
-      new FetchInstrumentation({
-        // trace headers go to the backend's origin only (same origin always gets them)
-        propagateTraceHeaderCorsUrls: config.traceHeaderOrigins
-          .filter((origin) => origin !== ownOrigin)
-          .map((origin) => new RegExp(`^${escapeRegExp(origin)}/`)),
-        ignoreUrls: [config.zipkinEndpoint],
-        ignoreNetworkEvents: true,
-      }),
-    ],
-  });
+  registerInstrumentations({ tracerProvider: provider, instrumentations: [new DocumentLoadInstrumentation()] });
+  traceHeaderOrigins = new Set([window.location.origin, ...config.traceHeaderOrigins]);
   const tracer = provider.getTracer('journey-frontend');
   recordUncaughtErrors(tracer);
-  return { traceUserAction: (name, target, run) => traceUserAction(tracer, name, target, run) };
+  return new UserActions(tracer);
+}
+
+const JOURNEY_TIMEOUT_MS = 10 * 60 * 1000;
+
+/**
+ * User actions as spans. `run` makes one action one trace: a span named for the intent, root of
+ * its trace, with session.id in baggage so the backend gets it too; pass its `ctx` to every API
+ * call it makes. While a journey is open (`startJourney`), actions are its children instead, so
+ * the whole guided flow is one trace; each action's spans still leave as soon as it ends.
+ */
+export class UserActions {
+  constructor(tracer) {
+    this.tracer = tracer;
+    this.journey = null;
+  }
+
+  baseContext() {
+    if (this.journey) return this.journey.ctx;
+    const sessionBaggage = propagation.createBaggage({ [attrs.SESSION_ID]: { value: currentSessionId() } });
+    return propagation.setBaggage(ROOT_CONTEXT, sessionBaggage);
+  }
+
+  /** Run `fn(ctx, span)` as the action `name`; `target` says what was acted on and how. */
+  async run(name, target, fn) {
+    const parent = this.baseContext();
+    const attributes = {
+      [attrs.UI_ACTION]: name,
+      [attrs.UI_EVENT_TYPE]: target.event,
+      [attrs.UI_TARGET]: target.element,
+      ...(target.attributes || {}),
+    };
+    if (this.journey) attributes[attrs.UI_JOURNEY_STEP] = this.journey.steps++;
+    const span = this.tracer.startSpan(name, { attributes }, parent);
+    const ctx = trace.setSpan(parent, span);
+    try {
+      return await fn(ctx, span);
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Open a journey: one long-lived span that the following actions are children of, until `end`. */
+  startJourney(name) {
+    if (this.journey) this.journey.end('abandoned: restarted');
+    const sessionBaggage = propagation.createBaggage({ [attrs.SESSION_ID]: { value: currentSessionId() } });
+    const parent = propagation.setBaggage(ROOT_CONTEXT, sessionBaggage);
+    const span = this.tracer.startSpan(name, { attributes: { [attrs.UI_ACTION]: name } }, parent);
+    const onHidden = () => document.visibilityState === 'hidden' && journey.end('abandoned: page hidden');
+    const timer = setTimeout(() => journey.end('abandoned: timed out'), JOURNEY_TIMEOUT_MS);
+    const journey = {
+      ctx: trace.setSpan(parent, span),
+      traceId: span.spanContext().traceId,
+      steps: 1,
+      end: (outcome) => {
+        if (this.journey !== journey) return;
+        this.journey = null;
+        clearTimeout(timer);
+        document.removeEventListener('visibilitychange', onHidden);
+        span.setAttribute(attrs.UI_JOURNEY_OUTCOME, outcome);
+        span.setAttribute(attrs.UI_JOURNEY_STEPS, journey.steps - 1);
+        if (outcome !== 'completed') span.setStatus({ code: SpanStatusCode.UNSET });
+        span.end();
+      },
+    };
+    document.addEventListener('visibilitychange', onHidden);
+    this.journey = journey;
+    return journey;
+  }
+}
+
+/** The same interface with tracing off (OTEL_SDK_DISABLED on the backend): actions just run. */
+export class UntracedActions {
+  constructor() {
+    this.journey = null;
+  }
+  run(_name, _target, fn) {
+    return fn(undefined, { setAttribute() {}, addEvent() {}, spanContext: () => ({ traceId: '' }) });
+  }
+  startJourney() {
+    this.journey = { ctx: undefined, traceId: '', steps: 1, end: () => (this.journey = null) };
+    return this.journey;
+  }
 }
 
 /**
- * Run `run(ctx, span)` as one user action: a root span named for the intent, with session.id in
- * baggage so the backend gets it too. Pass `ctx` to every API call the action makes.
+ * Mark a span failed by `error`: the exception event, and the same facts as attributes, because
+ * Zipkin keeps only an event's name (the JS exporter drops event attributes) but keeps tags.
  */
-async function traceUserAction(tracer, name, target, run) {
-  const sessionBaggage = propagation.createBaggage({ [attrs.SESSION_ID]: { value: currentSessionId() } });
-  const parent = propagation.setBaggage(ROOT_CONTEXT, sessionBaggage);
-  const span = tracer.startSpan(
-    name,
-    { attributes: { [attrs.UI_ACTION]: name, [attrs.UI_EVENT_TYPE]: target.event, [attrs.UI_TARGET]: target.element } },
-    parent,
-  );
-  const ctx = trace.setSpan(parent, span);
-  try {
-    return await run(ctx, span);
-  } catch (error) {
-    span.recordException(error);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: String(error.message || error) });
-    throw error;
-  } finally {
-    span.end();
-  }
+function recordError(span, error) {
+  const message = String((error && error.message) || error);
+  span.recordException(error instanceof Error ? error : message);
+  span.setAttribute('exception.type', (error && error.name) || 'Error');
+  span.setAttribute('exception.message', message);
+  if (error && error.stack) span.setAttribute('exception.stacktrace', String(error.stack).slice(0, 2000));
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
 /** Uncaught errors and unhandled rejections become spans with the exception recorded. */
 function recordUncaughtErrors(tracer) {
   const record = (name, error) => {
     const span = tracer.startSpan(name, {}, ROOT_CONTEXT);
-    span.recordException(error instanceof Error ? error : String(error));
-    span.setStatus({ code: SpanStatusCode.ERROR, message: String((error && error.message) || error) });
+    recordError(span, error);
     span.end();
   };
   window.addEventListener('error', (event) => record('uncaught error', event.error || event.message));
   window.addEventListener('unhandledrejection', (event) => record('unhandled rejection', event.reason));
 }
 
-/** Run `fn` with `ctx` active, so instrumented calls made synchronously inside it are its children. */
-export function withContext(ctx, fn) {
-  return context.with(ctx, fn);
-}
+

@@ -1,57 +1,69 @@
-// The talk list: "Show talks" loads the day's programme from the API as one traced user action.
+// The talk list: audience filter and search, each search one traced action.
 import { graphql } from '../api.js';
 import * as attrs from '../conventions.js';
+import { html, show, timeOf } from '../html.js';
+import { SEARCH_TALKS } from '../queries.js';
 
-const SHOW_TALKS = `query ShowTalks($limit: Int!) {
-  talks(limit: $limit) { total items { id title startsAt endsAt room speakers { name handle } } }
-}`;
+const AUDIENCES = ['OPS', 'BACKEND', 'FRONTEND', 'SECURITY'];
 
-function timeOf(iso) {
-  return iso.slice(11, 16);
-}
-
-function renderTalk(talk) {
-  const item = document.createElement('li');
-  item.className = 'talk';
-  const title = document.createElement('h3');
-  title.textContent = talk.title;
-  const meta = document.createElement('p');
-  meta.className = 'meta';
+export function talkItem(talk, extra = '') {
   const speakers = talk.speakers.map((s) => s.handle || s.name).join(', ');
-  meta.textContent = `${timeOf(talk.startsAt)}–${timeOf(talk.endsAt)} · ${talk.room} · ${speakers}`;
-  item.append(title, meta);
-  return item;
+  return html`<li class="talk" data-talk-id="${talk.id}">
+    <h3><a href="/talks/${talk.id}" data-link>${talk.title}</a></h3>
+    <p class="meta">${timeOf(talk.startsAt)}–${timeOf(talk.endsAt)} · ${talk.room} · ${speakers}</p>${extra}
+  </li>`;
 }
 
-/** Mount the view into `root`; `traceUserAction` and `onTraced` come from main.js. */
-export function mountTalks(root, { traceUserAction, onTraced }) {
-  root.innerHTML = `
-    <section aria-labelledby="talks-heading">
-      <h2 id="talks-heading">Day 2 talks</h2>
-      <button type="button" id="show-talks">Show talks</button>
-      <p class="status" role="status" aria-live="polite"></p>
-      <ol class="talks"></ol>
-    </section>`;
-  const button = root.querySelector('#show-talks');
-  const status = root.querySelector('.status');
-  const list = root.querySelector('.talks');
+export function createTalksView(actions, onTraced) {
+  async function load(root, ctx, span, audience, search) {
+    const { data, traceId } = await graphql(ctx, 'SearchTalks', SEARCH_TALKS, {
+      audience: audience || null,
+      search: search || null,
+    });
+    span.setAttribute(attrs.UI_RESULT_COUNT, data.talks.items.length);
+    show(root.querySelector('.talks'), data.talks.items.map((talk) => talkItem(talk)));
+    root.querySelector('[role=status]').textContent = `${data.talks.total} talks`;
+    onTraced(traceId);
+  }
 
-  button.addEventListener('click', async () => {
-    button.disabled = true;
-    status.textContent = 'Loading…';
-    try {
-      await traceUserAction('show talks', { event: 'click', element: 'button#show-talks' }, async (ctx, span) => {
-        const { data, traceId } = await graphql(ctx, 'ShowTalks', SHOW_TALKS, { limit: 50 });
-        span.setAttribute(attrs.UI_RESULT_COUNT, data.talks.items.length);
-        list.replaceChildren(...data.talks.items.map(renderTalk));
-        status.textContent = `${data.talks.total} talks`;
-        onTraced(traceId);
+  return {
+    async render(root, { query, ctx, span }) {
+      const audience = AUDIENCES.includes(query.get('audience')) ? query.get('audience') : '';
+      const search = (query.get('q') || '').slice(0, 200);
+      show(root, html`<section aria-labelledby="talks-heading">
+        <h2 id="talks-heading" tabindex="-1">Day 2 talks</h2>
+        <form class="filters" role="search">
+          <label>Audience
+            <select name="audience">
+              <option value="">all</option>
+              ${AUDIENCES.map((a) => html`<option value="${a}" ${a === audience ? 'selected' : ''}>${a.toLowerCase()}</option>`)}
+            </select>
+          </label>
+          <label>Search <input name="q" type="search" maxlength="200" value="${search}"></label>
+          <button type="submit" id="search-talks">Search</button>
+        </form>
+        <p class="status" role="status" aria-live="polite">Loading…</p>
+        <ol class="talks"></ol>
+      </section>`);
+      const form = root.querySelector('form');
+      form.addEventListener('submit', (event) => {
+        event.preventDefault();
+        const chosen = form.audience.value;
+        const text = form.q.value.trim();
+        const params = new URLSearchParams();
+        if (chosen) params.set('audience', chosen);
+        if (text) params.set('q', text);
+        history.replaceState(null, '', params.size ? `/?${params}` : '/');
+        const target = {
+          event: 'submit',
+          element: 'form.filters',
+          attributes: { [attrs.UI_SEARCH_LENGTH]: text.length, [attrs.UI_AUDIENCE]: chosen || 'all' },
+        };
+        actions
+          .run('search talks', target, (searchCtx, searchSpan) => load(root, searchCtx, searchSpan, chosen, text))
+          .catch((error) => (root.querySelector('[role=status]').textContent = `Search failed: ${error.message}`));
       });
-    } catch (error) {
-      status.textContent = `Could not load talks: ${error.message}`;
-      onTraced(error.traceId || null);
-    } finally {
-      button.disabled = false;
-    }
-  });
+      await load(root, ctx, span, audience, search);
+    },
+  };
 }

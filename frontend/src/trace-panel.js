@@ -1,0 +1,25 @@
+// The trace panel: the last action's trace id, a link to that trace, and one to my whole journey.
+import { currentSessionId } from './session.js';
+
+/** The viewer URL of everything this session did: our journey page, or a search in real Zipkin. */
+export function journeyUrl(config, sessionId) {
+  if (config.viewerKind === 'zipkin') {
+    const search = new URLSearchParams({ annotationQuery: `session.id=${sessionId}`, lookback: '86400000', limit: '100' });
+    return new URL(`?${search}`, config.viewerUrl).href;
+  }
+  return new URL(`journeys/${sessionId}`, config.viewerUrl).href;
+}
+
+/** Wire the panel; returns `onTraced(traceId)`, which every view calls after an action. */
+export function mountTracePanel(panel, config) {
+  const traceLink = panel.querySelector('#open-trace');
+  const journeyLink = panel.querySelector('#open-journey');
+  const id = panel.querySelector('#trace-id');
+  return (traceId) => {
+    if (!traceId || !config.tracing) return;
+    panel.hidden = false;
+    id.textContent = traceId;
+    traceLink.href = new URL(`traces/${traceId}`, config.viewerUrl).href;
+    journeyLink.href = journeyUrl(config, currentSessionId());
+  };
+}
