@@ -4,7 +4,9 @@
 // action causes is its child, because the action's context is passed to the API client
 // explicitly (no zone.js: native async/await would lose a zone, and it costs ~36 kB).
 import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';
@@ -27,36 +29,55 @@ class SessionSpanProcessor {
   }
 }
 
-/** HrTime [seconds, nanos] rounded to a whole microsecond. */
-function wholeMicroseconds([seconds, nanos]) {
-  const rounded = Math.round(nanos / 1000) * 1000;
-  return rounded >= 1e9 ? [seconds + 1, rounded - 1e9] : [seconds, rounded];
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * How the Zipkin exporter sends a batch: fetch with `keepalive` (it survives the page closing, like
+ * a beacon) in `no-cors` mode with a text/plain body (no preflight). Unlike a beacon, a failure is
+ * seen: while the collector is unreachable, batches are dropped and attempts back off from 1 s to
+ * a minute, so the console shows a handful of network errors instead of one per batch. Times are
+ * rounded to whole microseconds, which real Zipkin insists on.
+ */
+function collectorSender(url) {
+  let retryAt = 0;
+  let delay = 1000;
+  return (zipkinSpans, done) => {
+    if (Date.now() < retryAt) {
+      done({ code: ExportResultCode.FAILED, error: new Error('collector unreachable: batch dropped') });
+      return;
+    }
+    for (const span of zipkinSpans) {
+      span.timestamp = Math.round(span.timestamp);
+      span.duration = Math.max(1, Math.round(span.duration));
+      for (const annotation of span.annotations || []) annotation.timestamp = Math.round(annotation.timestamp);
+    }
+    fetch(url, {
+      method: 'POST',
+      mode: 'no-cors',
+      keepalive: true,
+      headers: { 'Content-Type': 'text/plain' },
+      body: JSON.stringify(zipkinSpans),
+    }).then(
+      () => {
+        retryAt = 0;
+        delay = 1000;
+        done({ code: ExportResultCode.SUCCESS });
+      },
+      (error) => {
+        retryAt = Date.now() + delay;
+        delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+        done({ code: ExportResultCode.FAILED, error });
+      },
+    );
+  };
 }
 
-/** Real Zipkin rejects fractional microsecond timestamps, which the JS exporter can produce. */
-class WholeMicrosecondExporter {
-  constructor(inner) {
-    this.inner = inner;
-  }
-  export(spans, done) {
-    const rounded = spans.map(
-      (span) =>
-        new Proxy(span, {
-          get(target, key) {
-            if (key === 'startTime') return wholeMicroseconds(target.startTime);
-            const value = Reflect.get(target, key, target);
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        }),
-    );
-    this.inner.export(rounded, done);
-  }
-  forceFlush() {
-    return this.inner.forceFlush();
-  }
-  shutdown() {
-    return this.inner.shutdown();
-  }
+function zipkinExporter(url) {
+  const exporter = new ZipkinExporter({ url });
+  // the exporter's own sender uses sendBeacon, which cannot tell a delivered batch from a lost one;
+  // replacing it is the one step outside the exporter's documented API (pinned at 2.12.0)
+  exporter._send = collectorSender(url);
+  return exporter;
 }
 
 let traceHeaderOrigins = new Set();
@@ -103,7 +124,7 @@ export function fetchSpan(ctx, method, url) {
 
 /** Build the tracing pipeline from the runtime config; returns the helpers the app uses. */
 export function initTelemetry(config) {
-  const exporter = new WholeMicrosecondExporter(new ZipkinExporter({ url: config.zipkinEndpoint }));
+  const exporter = zipkinExporter(config.zipkinEndpoint);
   const provider = new WebTracerProvider({
     resource: resourceFromAttributes({
       'service.name': config.serviceName,
@@ -113,7 +134,10 @@ export function initTelemetry(config) {
     spanProcessors: [
       new SessionSpanProcessor(),
       // flushes by itself when the page is hidden or closed, so the last action's spans still leave
-      new BatchSpanProcessor(exporter, { scheduledDelayMillis: config.batchDelayMs, maxQueueSize: 1000 }),
+      // batches of at most 64 spans stay under keepalive's 64 kB body limit
+      new BatchSpanProcessor(exporter, {
+        scheduledDelayMillis: config.batchDelayMs, maxQueueSize: 1000, maxExportBatchSize: 64,
+      }),
     ],
   });
   provider.register({
