@@ -1,73 +1,93 @@
-"""The trace viewer: server-rendered pages over the same store the API reads."""
+"""The trace viewer: server-rendered pages over the same store the API reads, nothing from a CDN.
+
+Search (`/zipkin/`, the API's own query parameters, so a link reproduces a search), one trace as a
+waterfall (`/zipkin/traces/<id>`), the service graph (`/zipkin/dependency`), a session's journey
+(`/zipkin/journeys/<session>`), and a trace file opened without storing it (`/zipkin/upload`).
+"""
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from typing import Any
 
 from flask import Flask, current_app, redirect, render_template, request
 
-from .query import BadQuery, parse_trace_id, parse_trace_query
+from .dependencies import link_dependencies
+from .ingest import SpanDecodeError, decode_span_list
+from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_query
+from .store import now_micros
+from .trace_model import build_rows, service_colour, service_of, summarize
+
+JOURNEY_LOOKBACK_MS = 7 * 24 * 3_600_000
+SESSION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+LOOKBACKS = [("5m", 300_000), ("15m", 900_000), ("1h", 3_600_000), ("6h", 21_600_000),
+             ("1d", 86_400_000), ("2d", 172_800_000), ("7d", 604_800_000)]
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s)?\s*$")
+UNIT_MICROS = {"us": 1, "µs": 1, "ms": 1000, "s": 1_000_000, None: 1}
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
-def _rows(spans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Spans in tree order with their depth and offset/width (percent of the trace) for the waterfall."""
-    by_id = {span["id"]: span for span in spans}
-    children: dict[str | None, list[dict]] = {}
-    for span in spans:
-        parent = span.get("parentId") if span.get("parentId") in by_id else None
-        children.setdefault(parent, []).append(span)
-    starts = [s["timestamp"] for s in spans if "timestamp" in s]
-    ends = [s["timestamp"] + s.get("duration", 0) for s in spans if "timestamp" in s]
-    begin, total = (min(starts), max(max(ends) - min(starts), 1)) if starts else (0, 1)
-    rows: list[dict[str, Any]] = []
-
-    def walk(parent: str | None, depth: int) -> None:
-        for span in sorted(children.get(parent, []), key=lambda s: s.get("timestamp", 0)):
-            if any(row["span"] is span for row in rows):
-                continue  # a span shared by client and server halves appears once
-            rows.append({
-                "span": span,
-                "depth": depth,
-                "offset": 100 * (span.get("timestamp", begin) - begin) / total,
-                "width": max(100 * span.get("duration", 0) / total, 0.3),
-                "error": "error" in span.get("tags", {}),
-            })
-            walk(span["id"], depth + 1)
-
-    walk(None, 0)
-    return rows
+def parse_duration(text: str, field: str) -> str:
+    """`100ms`, `1.5s`, `250us` or plain microseconds → microseconds as the API's text."""
+    found = DURATION.match(text)
+    if not found:
+        raise BadQuery(f"{field}: {text!r} is not a duration like 100ms, 1.5s or 250us")
+    return str(round(float(found.group(1)) * UNIT_MICROS[found.group(2)]))
 
 
-def _summary(spans: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the search results show for one trace: its root, start, duration and services."""
-    root = next((s for s in spans if "parentId" not in s), spans[0])
-    starts = [s["timestamp"] for s in spans if "timestamp" in s]
-    ends = [s["timestamp"] + s.get("duration", 0) for s in spans if "timestamp" in s]
-    return {
-        "trace_id": spans[0]["traceId"],
-        "root": root,
-        "start": min(starts) if starts else None,
-        "duration": (max(ends) - min(starts)) if starts else None,
-        "span_count": len(spans),
-        "services": sorted({s.get("localEndpoint", {}).get("serviceName", "?") for s in spans}),
-        "error": any("error" in s.get("tags", {}) for s in spans),
-    }
+def _api_args() -> dict[str, str]:
+    """The search form's fields as the API's parameters (durations written as 100ms become micros)."""
+    args = {k: v for k, v in request.args.items() if v.strip()}
+    for field in ("minDuration", "maxDuration"):
+        if field in args:
+            args[field] = parse_duration(args[field], field)
+    return args
+
+
+def _store():
+    return current_app.extensions["span_store"]
+
+
+def _settings() -> dict[str, Any]:
+    return current_app.config["JOURNEY"]
 
 
 def search_page():
-    """GET /zipkin/: recent traces, filtered by the API's own query parameters."""
-    store = current_app.extensions["span_store"]
-    error, results = None, []
+    """GET /zipkin/: traces matching the API's query parameters, newest first."""
+    store, error, results = _store(), None, []
     try:
-        query = parse_trace_query(request.args, current_app.config["JOURNEY"]["query_lookback"])
-        results = [_summary(json.loads(text)) for text in store.find_traces_json(query)]
+        query = parse_trace_query(_api_args(), _settings()["query_lookback"])
+        results = [summarize(json.loads(text)) for text in store.find_traces_json(query)]
     except BadQuery as bad:
         error = str(bad)
+    service = (request.args.get("serviceName") or "").strip().lower()
+    longest = max((r["duration"] or 0 for r in results), default=0) or 1
     return render_template(
-        "search.html", results=results, error=error, args=request.args, services=store.service_names()
+        "search.html", results=results, error=error, args=request.args, longest=longest,
+        services=store.service_names(), lookbacks=LOOKBACKS,
+        span_names=store.span_names(service) if service else [],
+        remote_services=store.remote_service_names(service) if service else [],
+        autocomplete_keys=_settings()["autocomplete_keys"],
     ), (400 if error else 200)
+
+
+def _trace_view(spans: list[dict], source: str):
+    summary = summarize(spans)
+    rows = build_rows(spans)
+    begin = summary["start"] or 0
+    total = max(summary["duration"] or 0, 1)
+
+    def bar(span):
+        return {"offset": 100 * (span.get("timestamp", begin) - begin) / total,
+                "width": max(100 * span.get("duration", 0) / total, 0.2)}
+
+    return render_template(
+        "trace.html", summary=summary, rows=rows, bar=bar, begin=begin, total=total, source=source,
+        colour=lambda name: service_colour(name, summary["services"]), service_of=service_of,
+        ticks=[total * i // 4 for i in range(5)],
+    )
 
 
 def trace_page(trace_id: str):
@@ -76,29 +96,53 @@ def trace_page(trace_id: str):
         normalized = parse_trace_id(trace_id)
     except BadQuery as bad:
         return render_template("message.html", message=str(bad)), 400
-    text = current_app.extensions["span_store"].get_trace_json(
-        normalized, strict=current_app.config["JOURNEY"]["strict_trace_id"]
-    )
+    text = _store().get_trace_json(normalized, strict=_settings()["strict_trace_id"])
     if text is None:
         return render_template("message.html", message=f"Trace {trace_id} not found"), 404
-    spans = json.loads(text)
-    return render_template("trace.html", summary=_summary(spans), rows=_rows(spans))
+    return _trace_view(json.loads(text), source=f"/api/v2/trace/{normalized}")
 
 
-JOURNEY_LOOKBACK_MS = 7 * 24 * 3_600_000
-SESSION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+def upload_page():
+    """GET: a form to open a Zipkin v2 JSON file; POST: show the file's trace without storing it."""
+    if request.method == "GET":
+        return render_template("upload.html", error=None)
+    file = request.files.get("trace")
+    body = file.read(MAX_UPLOAD_BYTES + 1) if file else b""
+    try:
+        if len(body) > MAX_UPLOAD_BYTES:
+            raise SpanDecodeError(f"The file is larger than {MAX_UPLOAD_BYTES} bytes")
+        spans = decode_span_list(body)
+        if not spans:
+            raise SpanDecodeError("The file holds no spans")
+    except SpanDecodeError as error:
+        return render_template("upload.html", error=str(error)), 400
+    return _trace_view(spans, source="")
+
+
+def dependency_page():
+    """GET /zipkin/dependency: the service graph between endTs - lookback and endTs."""
+    args = {"endTs": request.args.get("endTs") or str(now_micros() // 1000),
+            "lookback": request.args.get("lookback") or str(_settings()["query_lookback"])}
+    try:
+        end_ts, lookback = parse_dependency_window(args, _settings()["query_lookback"])
+    except BadQuery as bad:
+        return render_template("message.html", message=str(bad)), 400
+    links = sorted(link_dependencies(_store().traces_in_window(end_ts, lookback)),
+                   key=lambda link: (link["parent"], link["child"]))
+    services = sorted({link["parent"] for link in links} | {link["child"] for link in links})
+    return render_template("dependency.html", links=links, services=services, args=args, lookbacks=LOOKBACKS,
+                           colour=lambda name: service_colour(name, services))
 
 
 def journey_page(session_id: str):
     """GET /zipkin/journeys/<session>: every trace of one browser session, in time order, gaps shown."""
     if not SESSION_ID.fullmatch(session_id):
         return render_template("message.html", message="A session id is letters, digits and . _ : -"), 400
-    store = current_app.extensions["span_store"]
     query = parse_trace_query(
         {"annotationQuery": f"session.id={session_id}", "limit": "500", "lookback": str(JOURNEY_LOOKBACK_MS)},
-        current_app.config["JOURNEY"]["query_lookback"],
+        _settings()["query_lookback"],
     )
-    steps = sorted((_summary(json.loads(text)) for text in store.find_traces_json(query)),
+    steps = sorted((summarize(json.loads(text)) for text in _store().find_traces_json(query)),
                    key=lambda step: step["start"] or 0)
     previous_end = None
     for step in steps:
@@ -110,8 +154,7 @@ def journey_page(session_id: str):
 
 def journeys_page():
     """GET /zipkin/journeys: the sessions seen, to pick one."""
-    sessions = current_app.extensions["span_store"].tag_values("session.id")
-    return render_template("journeys.html", sessions=sessions)
+    return render_template("journeys.html", sessions=_store().tag_values("session.id"))
 
 
 def init_app(app: Flask) -> None:
@@ -119,19 +162,22 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/", "root", lambda: redirect("/zipkin/"))
     app.add_url_rule("/zipkin/", "search_page", search_page)
     app.add_url_rule("/zipkin/traces/<trace_id>", "trace_page", trace_page)
+    app.add_url_rule("/zipkin/dependency", "dependency_page", dependency_page)
+    app.add_url_rule("/zipkin/upload", "upload_page", upload_page, methods=["GET", "POST"])
     app.add_url_rule("/zipkin/journeys", "journeys_page", journeys_page)
     app.add_url_rule("/zipkin/journeys/<session_id>", "journey_page", journey_page)
 
     @app.template_filter("millis")
     def millis(micros: int | None) -> str:
-        return "" if micros is None else f"{micros / 1000:.3f} ms"
+        if micros is None:
+            return ""
+        if micros < 1000:
+            return f"{micros} µs"
+        return f"{micros / 1000:.3f} ms" if micros < 1_000_000 else f"{micros / 1e6:.3f} s"
 
     @app.template_filter("clock")
     def clock(micros: int | None) -> str:
-        import datetime
-
         if micros is None:
             return ""
         moment = datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.timezone.utc)
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
-

@@ -1,0 +1,141 @@
+"""A trace as the viewer shows it: a tree of rows, client and server halves of a call merged into
+one row, server clocks corrected into their client's time, and the trace's headline figures."""
+
+from __future__ import annotations
+
+import copy
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+Span = dict[str, Any]
+PALETTE = ["#2563eb", "#16a34a", "#db2777", "#ea580c", "#7c3aed", "#0891b2", "#ca8a04", "#dc2626"]
+
+
+def service_of(span: Span) -> str:
+    return span.get("localEndpoint", {}).get("serviceName", "unknown")
+
+
+def service_colour(service: str, services: list[str] | None = None) -> str:
+    """A colour per service: by its place among the trace's services (distinct), else by its name."""
+    if services and service in services:
+        return PALETTE[services.index(service) % len(PALETTE)]
+    return PALETTE[zlib.crc32(service.encode()) % len(PALETTE)]
+
+
+@dataclass
+class Row:
+    """One line of the waterfall: a span, or a client span with its server half merged in."""
+
+    span: Span
+    server: Span | None = None
+    depth: int = 0
+    children: list["Row"] = field(default_factory=list)
+    index: int = 0
+    parent_index: int | None = None
+
+    @property
+    def services(self) -> list[str]:
+        return [service_of(self.span)] + ([service_of(self.server)] if self.server else [])
+
+    @property
+    def error(self) -> bool:
+        return any("error" in s.get("tags", {}) for s in (self.span, self.server) if s)
+
+
+def _merge_shared(spans: list[Span]) -> list[Span]:
+    """Zipkin's B3 style: client and server halves reported under one id become one span here."""
+    by_id: dict[str, Span] = {}
+    for span in spans:
+        other = by_id.get(span["id"])
+        if other is None:
+            by_id[span["id"]] = span
+        elif other.get("kind") == "CLIENT" and span.get("kind") == "SERVER":
+            by_id[span["id"]] = {**other, "_server": span}
+        elif other.get("kind") == "SERVER" and span.get("kind") == "CLIENT":
+            by_id[span["id"]] = {**span, "_server": other}
+    return list(by_id.values())
+
+
+def correct_skew(spans: list[Span]) -> list[Span]:
+    """Shift each server subtree that starts before its client or ends after it into the client's span,
+    splitting the network time evenly (clocks of a browser and a server rarely agree)."""
+    spans = copy.deepcopy(spans)
+    by_id = {s["id"]: s for s in spans}
+    children: dict[str, list[Span]] = {}
+    for span in spans:
+        children.setdefault(span.get("parentId"), []).append(span)
+
+    def shift(span: Span, delta: int) -> None:
+        if "timestamp" in span:
+            span["timestamp"] += delta
+        for annotation in span.get("annotations", []):
+            annotation["timestamp"] += delta
+        for child in children.get(span["id"], []):
+            shift(child, delta)
+
+    for span in spans:
+        parent = by_id.get(span.get("parentId"))
+        if not parent or span.get("kind") != "SERVER" or parent.get("kind") != "CLIENT":
+            continue
+        if service_of(span) == service_of(parent) or "timestamp" not in span or "timestamp" not in parent:
+            continue
+        client_start, client_end = parent["timestamp"], parent["timestamp"] + parent.get("duration", 0)
+        start, end = span["timestamp"], span["timestamp"] + span.get("duration", 0)
+        if start < client_start or end > client_end:
+            latency = max((client_end - client_start) - (end - start), 0) // 2
+            shift(span, client_start + latency - start)
+    return spans
+
+
+def build_rows(spans: list[Span]) -> list[Row]:
+    """The waterfall rows in display order (depth first, by start time)."""
+    spans = _merge_shared(correct_skew(spans))
+    by_id = {s["id"]: s for s in spans}
+    children: dict[str | None, list[Span]] = {}
+    for span in spans:
+        parent = span.get("parentId") if span.get("parentId") in by_id else None
+        children.setdefault(parent, []).append(span)
+    rows: list[Row] = []
+
+    def walk(parent_id: str | None, depth: int, parent_index: int | None, skip: str | None = None) -> None:
+        for span in sorted(children.get(parent_id, []), key=lambda s: (s.get("timestamp", 0), s["id"])):
+            if span["id"] == skip:
+                continue
+            server = span.pop("_server", None)
+            below = children.get(span["id"], [])
+            if server is None and span.get("kind") == "CLIENT" and len(below) == 1 \
+                    and below[0].get("kind") == "SERVER" and service_of(below[0]) != service_of(span):
+                server = below[0]  # one call, two halves: shown as one row, as Zipkin's UI does
+            row = Row(span=span, server=server, depth=depth, index=len(rows), parent_index=parent_index)
+            rows.append(row)
+            merged_child = server["id"] if server is not None and server["id"] != span["id"] else None
+            walk(span["id"], depth + 1, row.index, skip=merged_child)
+            if merged_child:
+                walk(merged_child, depth + 1, row.index)
+
+    walk(None, 0, None)
+    return rows
+
+
+def summarize(spans: list[Span]) -> dict[str, Any]:
+    """Headline figures of a trace: root, start, duration, depth, services with span counts, errors."""
+    rows = build_rows(spans) if spans else []
+    roots = [s for s in spans if "parentId" not in s] or spans[:1]
+    timed = [s for s in spans if "timestamp" in s]
+    start = min((s["timestamp"] for s in timed), default=None)
+    end = max((s["timestamp"] + s.get("duration", 0) for s in timed), default=None)
+    per_service: dict[str, int] = {}
+    for span in spans:
+        per_service[service_of(span)] = per_service.get(service_of(span), 0) + 1
+    return {
+        "trace_id": spans[0]["traceId"] if spans else "",
+        "root": roots[0] if roots else {},
+        "start": start,
+        "duration": (end - start) if start is not None else None,
+        "depth": max((row.depth for row in rows), default=-1) + 1,
+        "span_count": len(spans),
+        "services": sorted(per_service),
+        "per_service": dict(sorted(per_service.items())),
+        "error": any("error" in s.get("tags", {}) for s in spans),
+    }
