@@ -1,0 +1,136 @@
+"""The viewer in headless Chromium: search, the waterfall, the journey, the graph and a file upload."""
+
+import json
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.browser
+
+NOW_US = int(time.time() * 1_000_000)
+
+
+def call_trace(trace_id, session="s-view", start=NOW_US, error=False, db_ms=2):
+    """browser action → fetch (CLIENT) → backend SERVER → operation → db CLIENT, as the demo makes them."""
+    server_tags = {"http.route": "/graphql", "session.id": session}
+    if error:
+        server_tags["error"] = "boom"
+    return [
+        {"traceId": trace_id, "id": "a1", "name": "search talks", "timestamp": start, "duration": 40_000,
+         "localEndpoint": {"serviceName": "frontend"}, "tags": {"session.id": session}},
+        {"traceId": trace_id, "id": "b2", "parentId": "a1", "kind": "CLIENT", "name": "post", "timestamp": start + 1000,
+         "duration": 30_000, "localEndpoint": {"serviceName": "frontend"}, "tags": {"session.id": session}},
+        # the server's clock runs 5 ms ahead of the browser's: the viewer moves it back inside the call
+        {"traceId": trace_id, "id": "c3", "parentId": "b2", "kind": "SERVER", "name": "post /graphql",
+         "timestamp": start + 1000 + 28_000, "duration": 20_000, "localEndpoint": {"serviceName": "backend"},
+         "tags": server_tags},
+        {"traceId": trace_id, "id": "d4", "parentId": "c3", "name": "query searchtalks", "timestamp": start + 30_000,
+         "duration": 15_000, "localEndpoint": {"serviceName": "backend"}},
+        {"traceId": trace_id, "id": "e5", "parentId": "d4", "kind": "CLIENT", "name": "select",
+         "timestamp": start + 31_000, "duration": db_ms * 1000, "localEndpoint": {"serviceName": "backend"},
+         "remoteEndpoint": {"serviceName": "sqlite"}},
+    ]
+
+
+@pytest.fixture
+def viewer(browser, collector):
+    spans = (call_trace("f1", start=NOW_US - 60_000_000) + call_trace("f2", session="other", db_ms=300)
+             + call_trace("f3", start=NOW_US - 30_000_000, error=True))
+    assert requests.post(f"{collector.url}/api/v2/spans", json=spans, timeout=5).status_code == 202
+    page = browser.new_context().new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page, collector.url
+    assert errors == []
+    page.context.close()
+
+
+def result_ids(page):
+    return [link.get_attribute("href").rsplit("/", 1)[-1][-2:] for link in page.locator(".results a").all()]
+
+
+def test_search_by_service_tag_and_duration_lives_in_the_url(viewer):
+    page, url = viewer
+    page.goto(f"{url}/zipkin/")
+    page.get_by_label("Service").select_option("backend")
+    page.get_by_label("Tags").fill("session.id=s-view")
+    page.get_by_role("button", name="Find traces").click()
+    assert result_ids(page) == ["f3", "f1"]
+    assert "serviceName=backend" in page.url and "annotationQuery=session.id%3Ds-view" in page.url
+    page.goto(f"{url}/zipkin/?serviceName=backend&minDuration=100ms&lookback=3600000")
+    assert result_ids(page) == ["f2"]  # only its database call took 300 ms
+    assert page.locator("tr.error .badge").count() == 0
+    page.goto(f"{url}/zipkin/?annotationQuery=error")
+    assert result_ids(page) == ["f3"] and page.locator("tr.error").count() == 1
+    page.goto(f"{url}/zipkin/?minDuration=soon")
+    assert "not a duration like 100ms" in page.get_by_role("alert").text_content()
+
+
+def test_the_trace_page_nests_every_span_and_merges_client_and_server(viewer):
+    page, url = viewer
+    page.goto(f"{url}/zipkin/traces/f3")
+    rows = page.locator("li.row")
+    labels = [rows.nth(i).locator(".label").text_content().split("·")[0].strip() for i in range(rows.count())]
+    assert labels == ["frontend", "frontend → backend", "backend", "backend"]
+    assert [rows.nth(i).get_attribute("data-depth") for i in range(rows.count())] == ["0", "1", "2", "3"]
+    assert page.locator("li.row.error").count() == 1  # the merged call carries the server's error
+    facts = page.locator(".facts").text_content()
+    assert "5" in facts and "Depth" in facts and "0000000000000000f3" not in facts
+    # the server half was moved inside its client: its bar starts within the client's
+    merged = rows.nth(1)
+    outer, inner = merged.locator(".bar span").nth(0), merged.locator(".bar .inner")
+    assert float(inner.get_attribute("style").split("margin-left: ")[1].split("%")[0]) >= \
+        float(outer.get_attribute("style").split("margin-left: ")[1].split("%")[0])
+    rows.nth(1).locator("button").click()
+    assert rows.nth(1).locator(".detail").is_visible() and "00000000000000c3" in rows.nth(1).text_content()
+    rows.nth(1).locator("button").focus()
+    page.keyboard.press("ArrowLeft")  # fold the call's subtree
+    assert rows.nth(2).is_hidden() and rows.nth(3).is_hidden()
+    page.keyboard.press("ArrowRight")
+    assert rows.nth(3).is_visible()
+    download = page.get_by_role("link", name="Download")
+    assert len(requests.get(url + download.get_attribute("href"), timeout=5).json()) == 5
+
+
+def test_the_trace_id_box_jumps_to_a_trace(viewer):
+    page, url = viewer
+    page.goto(f"{url}/zipkin/")
+    page.get_by_label("Trace id").fill("F1")
+    page.get_by_role("button", name="Go").click()
+    page.wait_for_url("**/zipkin/traces/f1")
+    assert page.locator("li.row").count() == 4
+
+
+def test_the_journey_page_lists_a_sessions_actions_in_order_with_gaps(viewer):
+    page, url = viewer
+    page.goto(f"{url}/zipkin/journeys/s-view")
+    steps = page.locator("ol.journey li[data-trace-id]")
+    assert [steps.nth(i).get_attribute("data-trace-id")[-2:] for i in range(steps.count())] == ["f1", "f3"]
+    assert page.locator("ol.journey li.gap").count() == 1  # 30 s between them
+    assert page.locator("ol.journey li.error").count() == 1
+
+
+def test_the_dependency_graph_counts_calls_and_errors(viewer):
+    page, url = viewer
+    page.goto(f"{url}/zipkin/dependency")
+    rows = [tuple(cell.text_content() for cell in row.locator("td").all())
+            for row in page.locator(".results tbody tr").all()]
+    assert ("frontend", "backend", "3", "1") in rows and ("backend", "sqlite", "3", "0") in rows
+    assert page.locator("svg.graph rect").count() == 3
+
+
+def test_an_uploaded_trace_file_is_shown_and_not_stored(viewer, tmp_path):
+    page, url = viewer
+    path = tmp_path / "trace.json"
+    path.write_text(json.dumps(call_trace("abcdef")))
+    page.goto(f"{url}/zipkin/upload")
+    page.get_by_label("Trace file").set_input_files(str(path))
+    page.get_by_role("button", name="Show").click()
+    assert page.locator("li.row").count() == 4 and "search talks" in page.locator("h1").text_content()
+    assert requests.get(f"{url}/api/v2/trace/abcdef", timeout=5).status_code == 404
+    path.write_text('[{"traceId": "XYZ", "id": "1"}]')
+    page.goto(f"{url}/zipkin/upload")
+    page.get_by_label("Trace file").set_input_files(str(path))
+    page.get_by_role("button", name="Show").click()
+    assert "lower-hex" in page.get_by_role("alert").text_content()
