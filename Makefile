@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FRONTEND_SOURCES := $(shell find frontend/src -type f) frontend/index.html frontend/build.mjs
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test screenshots clean
 
 install: $(VENV)/.installed frontend/dist/index.html
 
@@ -24,6 +24,9 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist .journey

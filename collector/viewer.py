@@ -83,8 +83,9 @@ def _trace_view(spans: list[dict], source: str):
         return {"offset": 100 * (span.get("timestamp", begin) - begin) / total,
                 "width": max(100 * span.get("duration", 0) / total, 0.2)}
 
+    template = "waterfall.html" if request.args.get("fragment") else "trace.html"  # the journey page inlines it
     return render_template(
-        "trace.html", summary=summary, rows=rows, bar=bar, begin=begin, total=total, source=source,
+        template, summary=summary, rows=rows, bar=bar, begin=begin, total=total, source=source,
         colour=lambda name: service_colour(name, summary["services"]), service_of=service_of,
         ticks=[total * i // 4 for i in range(5)],
     )

@@ -109,6 +109,12 @@ def test_the_journey_page_lists_a_sessions_actions_in_order_with_gaps(viewer):
     assert [steps.nth(i).get_attribute("data-trace-id")[-2:] for i in range(steps.count())] == ["f1", "f3"]
     assert page.locator("ol.journey li.gap").count() == 1  # 30 s between them
     assert page.locator("ol.journey li.error").count() == 1
+    steps.nth(1).locator("summary").click()  # opens in place, with the action's waterfall
+    inline = steps.nth(1).locator(".inline li.row")
+    inline.first.wait_for()
+    assert inline.count() == 4
+    inline.nth(1).locator("button").click()
+    assert inline.nth(1).locator(".detail").is_visible()
 
 
 def test_the_dependency_graph_counts_calls_and_errors(viewer):

@@ -8,7 +8,21 @@ document.addEventListener('DOMContentLoaded', () => {
     if (/^[0-9a-f]{1,32}$/.test(id)) window.location.href = `/zipkin/traces/${id}`;
   });
 
-  const waterfall = document.querySelector('[data-waterfall]');
+  // journey rows open in place: the action's waterfall is fetched the first time its row opens
+  for (const details of document.querySelectorAll('details[data-fragment]')) {
+    details.addEventListener('toggle', async () => {
+      const inline = details.querySelector('.inline');
+      if (!details.open || inline.dataset.loaded) return;
+      inline.dataset.loaded = 'yes';
+      const response = await fetch(details.dataset.fragment);
+      inline.innerHTML = response.ok ? await response.text() : `<p class="message">${response.status}</p>`;
+      bindWaterfall(inline.querySelector('[data-waterfall]'));
+    });
+  }
+  bindWaterfall(document.querySelector('[data-waterfall]'));
+});
+
+function bindWaterfall(waterfall) {
   if (!waterfall) return;
   const rows = [...waterfall.querySelectorAll('li.row')];
   const descendants = (index) => rows.filter((row) => {
@@ -49,4 +63,4 @@ document.addEventListener('DOMContentLoaded', () => {
       for (const child of descendants(row.dataset.index)) child.hidden = fold;
     }
   });
-});
+}

@@ -1,0 +1,80 @@
+"""`make screenshots`: a picture of each page, app and viewer, into docs/images/ for the README and workshop.
+
+Starts a collector, the ratings service and a backend on free ports, clicks through the app in
+headless Chromium (a search, a talk added to the schedule, the Plan my day flow), then
+photographs each page.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from conftest import CHROMIUM_ARGS, chromium_path, start_server  # noqa: E402
+
+IMAGES = ROOT / "docs" / "images"
+
+
+def main() -> None:
+    from playwright.sync_api import sync_playwright
+
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="journey-shots-") as tmp:
+        logs = Path(tmp)
+        collector = start_server(["collector", "--db", f"{tmp}/spans.db"], "collector", logs)
+        ratings = start_server(["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans"], "ratings", logs)
+        backend = start_server(
+            ["backend", "--db", f"{tmp}/app.db", "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
+             "--viewer-url", f"{collector.url}/zipkin/", "--ratings-url", ratings.url, "--batch-delay", "100",
+             "--flaky-write-rate", "0"],
+            "backend", logs,
+        )
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+                page = browser.new_page(viewport={"width": 1200, "height": 800})
+                page.goto(backend.url)
+                page.get_by_role("status").filter(has_text="talks").wait_for()
+                page.get_by_label("Search").fill("kubernetes")
+                page.get_by_role("button", name="Search").click()
+                page.get_by_role("link", name="Kubernetes Patterns").click()
+                page.get_by_role("button", name="Add to my schedule").click()
+                page.get_by_text("In your schedule.").wait_for()
+                page.screenshot(path=IMAGES / "app-talk.png")
+                page.get_by_role("link", name="Plan my day").click()
+                page.get_by_role("button", name="Start").click()
+                page.get_by_role("button", name="backend").click()
+                page.get_by_role("button", name="Add").first.click()
+                page.get_by_role("button", name="Review my schedule").click()
+                page.get_by_role("button", name="Rate 5").first.click()
+                page.get_by_text("Your day is planned.").wait_for()
+                journey_trace = page.locator("#trace-id").text_content()
+                session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
+                page.get_by_role("link", name="My schedule", exact=True).click()
+                page.get_by_role("heading", name="Recommended for you").wait_for()
+                page.screenshot(path=IMAGES / "app-schedule.png")
+                time.sleep(1.5)  # let both sides export
+                shots = {
+                    "viewer-search.png": f"{collector.url}/zipkin/?serviceName=frontend&lookback=3600000",
+                    "viewer-trace.png": f"{collector.url}/zipkin/traces/{journey_trace}",
+                    "viewer-journey.png": f"{collector.url}/zipkin/journeys/{session}",
+                    "viewer-dependency.png": f"{collector.url}/zipkin/dependency",
+                }
+                for name, url in shots.items():
+                    page.goto(url)
+                    page.screenshot(path=IMAGES / name, full_page=name == "viewer-trace.png")
+                    print(f"docs/images/{name}")
+                browser.close()
+            print("docs/images/app-talk.png\ndocs/images/app-schedule.png")
+        finally:
+            for server in (backend, ratings, collector):
+                server.stop()
+
+
+if __name__ == "__main__":
+    main()
