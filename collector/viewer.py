@@ -37,12 +37,28 @@ def parse_duration(text: str, field: str) -> str:
     return str(round(float(found.group(1)) * UNIT_MICROS[found.group(2)]))
 
 
+def _epoch_millis(text: str, field: str) -> int:
+    """A `datetime-local` value (UTC) as epoch milliseconds."""
+    try:
+        moment = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise BadQuery(f"{field}: {text!r} is not a date and time like 2020-08-18T13:00") from None
+    return int(moment.timestamp() * 1000)
+
+
 def _api_args() -> dict[str, str]:
-    """The search form's fields as the API's parameters (durations written as 100ms become micros)."""
+    """The search form's fields as the API's parameters: durations written as 100ms become
+    microseconds, and a custom range (from, to) becomes endTs and lookback."""
     args = {k: v for k, v in request.args.items() if v.strip()}
     for field in ("minDuration", "maxDuration"):
         if field in args:
             args[field] = parse_duration(args[field], field)
+    if "from" in args or "to" in args:
+        end = _epoch_millis(args.pop("to"), "to") if "to" in args else now_micros() // 1000
+        start = _epoch_millis(args.pop("from"), "from") if "from" in args else end - 3_600_000
+        if start >= end:
+            raise BadQuery("from must be before to")
+        args["endTs"], args["lookback"] = str(end), str(end - start)
     return args
 
 

@@ -63,6 +63,13 @@ def test_search_by_service_tag_and_duration_lives_in_the_url(viewer):
     assert page.locator("tr.error .badge").count() == 0
     page.goto(f"{url}/zipkin/?annotationQuery=error")
     assert result_ids(page) == ["f3"] and page.locator("tr.error").count() == 1
+    import datetime
+
+    def utc(micros):
+        return datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+    page.goto(f"{url}/zipkin/?from={utc(NOW_US - 90_000_000)}&to={utc(NOW_US - 45_000_000)}")
+    assert result_ids(page) == ["f1"]  # a custom range: only the trace a minute ago
     page.goto(f"{url}/zipkin/?minDuration=soon")
     assert "not a duration like 100ms" in page.get_by_role("alert").text_content()
 
