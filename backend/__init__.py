@@ -19,7 +19,7 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
     from . import data, telemetry, web
     from .ratings.client import RatingsClient
     from .schema import Fixes, PlannerContext, build_schema
-    from .session import session_id_from_headers
+    from .session import known_session_id, session_id_from_headers
     from .settings import SETTINGS, database_path
 
     settings = resolve(SETTINGS, environ={}) | (config or {})
@@ -49,7 +49,9 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
 
     class PlannerGraphQLView(GraphQLView):
         def get_context(self, request, response):
-            return PlannerContext(db=request_db, session_id=session_id_from_headers(request.headers),
+            # the server span already read it when tracing is on; parse the header when it is off
+            session_id = known_session_id() or session_id_from_headers(request.headers)
+            return PlannerContext(db=request_db, session_id=session_id,
                                   fixes=fixes, ratings=ratings, request=request, response=response)
 
     schema = build_schema(telemetry.graphql_extensions(provider, settings))

@@ -58,12 +58,16 @@ def find_talks(
         params += [pattern, pattern]
     clause = f"WHERE {' AND '.join(where)}" if where else ""
     cursor = db.cursor()
-    total = cursor.execute(f"SELECT count(*) FROM talks t {clause}", params).fetchone()[0]
+    # one query for the page and the total (the window counts before LIMIT applies)
     rows = cursor.execute(
-        f"SELECT {TALK_COLUMNS} FROM talks t {clause} ORDER BY t.starts_at, t.title LIMIT ? OFFSET ?",
+        f"SELECT {TALK_COLUMNS}, count(*) OVER () FROM talks t {clause} "
+        "ORDER BY t.starts_at, t.title LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ).fetchall()
-    return [TalkRow(*row) for row in rows], total
+    if rows:
+        return [TalkRow(*row[:-1]) for row in rows], rows[0][-1]
+    total = cursor.execute(f"SELECT count(*) FROM talks t {clause}", params).fetchone()[0] if offset else 0
+    return [], total
 
 
 def get_talk(db: sqlite3.Connection, talk_id: int) -> TalkRow | None:

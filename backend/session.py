@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Mapping
 
-from opentelemetry import baggage
+from opentelemetry import baggage, context
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
 from opentelemetry.context import Context
 
@@ -17,6 +17,8 @@ from . import conventions as attrs
 # a session id is a short plain token; anything else is ignored rather than stored or traced
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _PROPAGATOR = W3CBaggagePropagator()
+# the request's session id, validated once when its server span starts, for every span after it
+SESSION_KEY = context.create_key("journey.session.id")
 
 
 def valid_session_id(value: object) -> str | None:
@@ -27,6 +29,18 @@ def valid_session_id(value: object) -> str | None:
 def session_id_from(ctx: Context | None = None) -> str | None:
     """The session id in a context's baggage."""
     return valid_session_id(baggage.get_baggage(attrs.SESSION_ID, ctx))
+
+
+def with_session(ctx: Context) -> Context:
+    """`ctx` with its baggage's session id (validated) kept under SESSION_KEY."""
+    return context.set_value(SESSION_KEY, session_id_from(ctx) or "", ctx)  # "": looked, none there
+
+
+def known_session_id(ctx: Context | None = None) -> str | None:
+    """The session id kept by `with_session`, else the one in the baggage."""
+    ctx = context.get_current() if ctx is None else ctx
+    kept = context.get_value(SESSION_KEY, ctx)
+    return (kept or None) if kept is not None else session_id_from(ctx)
 
 
 def session_id_from_headers(headers: Mapping[str, str]) -> str | None:

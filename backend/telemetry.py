@@ -8,19 +8,18 @@ GraphQL. Only the process entry point (journey.cli) installs the provider global
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 from typing import Any, Callable
 
 from flask import Flask
-from opentelemetry import context, trace
+from opentelemetry import trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from . import conventions as attrs
-from .session import session_id_from
+from .session import known_session_id
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +50,8 @@ class SessionIdSpanProcessor(SpanProcessor):
     """Copies `session.id` from W3C baggage onto every span started in that context."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        session_id = session_id_from(parent_context if parent_context is not None else context.get_current())
+        # read once per request when its server span starts (session.with_session), not parsed per span
+        session_id = known_session_id(parent_context)
         if session_id:
             span.set_attribute(attrs.SESSION_ID, session_id)
 
@@ -60,13 +60,11 @@ def instrument_app(app: Flask, tracer_provider: trace.TracerProvider, settings: 
     """Trace HTTP requests, add the traceresponse header, and make database connections traced."""
     if isinstance(tracer_provider, trace.NoOpTracerProvider):
         return
-    # stable HTTP attribute names (http.request.method, url.path, ...), the ones the browser side uses;
-    # read once per process, when the first instrumentation initialises
-    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", "http")
-    from opentelemetry.instrumentation.flask import FlaskInstrumentor
+    from .http_tracing import trace_requests
 
-    FlaskInstrumentor().instrument_app(app, tracer_provider=tracer_provider, excluded_urls="/health,/assets/")
+    # registered first, so its after_request hook runs last, when the server span is still current
     app.after_request(add_traceresponse_header)
+    trace_requests(app, trace.get_tracer("backend.http_tracing", tracer_provider=tracer_provider))
 
 
 def add_traceresponse_header(response):
@@ -80,43 +78,14 @@ def add_traceresponse_header(response):
     return response
 
 
-class CursorShortcuts:
-    """Routes sqlite3's connection shortcuts (execute, executemany) through a cursor.
-
-    The dbapi instrumentation traces cursors only; without this, `db.execute(...)` would run
-    without a span. Every other attribute is the wrapped connection's.
-    """
-
-    def __init__(self, connection) -> None:
-        self._connection = connection
-
-    def execute(self, sql: str, parameters=()):
-        return self._connection.cursor().execute(sql, parameters)
-
-    def executemany(self, sql: str, rows):
-        return self._connection.cursor().executemany(sql, rows)
-
-    def __enter__(self):
-        self._connection.__enter__()
-        return self
-
-    def __exit__(self, *exc_info):
-        return self._connection.__exit__(*exc_info)
-
-    def __getattr__(self, name: str):
-        return getattr(self._connection, name)
-
-
 def traced_connect(connect: Callable[[], sqlite3.Connection], tracer_provider: trace.TracerProvider):
     """Wrap a connection factory so every statement gets a CLIENT span with db.system=sqlite."""
     if isinstance(tracer_provider, trace.NoOpTracerProvider):
         return connect
-    from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
+    from .db_tracing import TracedConnection
 
-    def connect_traced() -> sqlite3.Connection:
-        return CursorShortcuts(SQLite3Instrumentor.instrument_connection(connect(), tracer_provider=tracer_provider))
-
-    return connect_traced
+    tracer = trace.get_tracer("backend.db_tracing", tracer_provider=tracer_provider)
+    return lambda: TracedConnection(connect(), tracer)
 
 
 def graphql_extensions(tracer_provider: trace.TracerProvider, settings: dict[str, Any]) -> list:

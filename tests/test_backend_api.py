@@ -37,6 +37,7 @@ def test_talks_filter_by_audience_and_search_and_page(gql):
     found = data(gql('{ talks(search: "kubernetes", limit: 2, offset: 1) { total items { title } } }'))["talks"]
     assert found["total"] == 4 and len(found["items"]) == 2
     assert data(gql('{ talks(search: "100%_") { total } }'))["talks"]["total"] == 0  # LIKE wildcards are literal
+    assert data(gql("{ talks(offset: 50) { total items { id } } }"))["talks"] == {"total": 9, "items": []}
 
 
 def test_talk_with_speakers_and_their_talks(gql):
