@@ -195,7 +195,7 @@ def test_spans_of_the_last_action_arrive_after_navigating_away(page, collector):
     wait_for_shape(collector.url, trace_id, [("frontend", "search talks", None, None, None)])
 
 
-NETWORK_FAILURE = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_SOCKET_NOT_CONNECTED")
+NETWORK_FAILURE = ("net::ERR_",)  # refused, reset, empty response...: the collector died mid-request or is gone
 
 
 def test_the_app_keeps_working_with_the_collector_stopped(page, collector):
