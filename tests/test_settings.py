@@ -73,3 +73,18 @@ def test_cli_reports_an_unusable_database_without_touching_it(tmp_path):
     )
     assert result.returncode == 1 and "cannot open the span database" in result.stderr
     assert not_a_database.read_bytes() == b"this file is not SQLite" * 100
+
+
+INSTRUMENTATION = (Path(__file__).resolve().parent.parent / "docs" / "instrumentation.md").read_text()
+
+
+@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS], ids=lambda s: s.env)
+def test_every_setting_is_in_the_instrumentation_reference(setting):
+    assert f"| `{setting.env}` |" in INSTRUMENTATION, f"{setting.env} is not in docs/instrumentation.md"
+
+
+def test_every_file_the_instrumentation_reference_names_exists():
+    root = Path(__file__).resolve().parent.parent
+    for path in set(re.findall(r"`((?:backend|frontend|journey|collector)/[\w/.*-]+\.(?:py|js))`", INSTRUMENTATION)):
+        if "*" not in path:
+            assert (root / path).is_file(), f"docs/instrumentation.md names {path}, which does not exist"
