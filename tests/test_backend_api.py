@@ -130,3 +130,14 @@ def test_malformed_requests_are_clear_errors(gql):
     assert client.post("/graphql", data="{not json", content_type="application/json").status_code == 400
     response = client.post("/graphql", json={"query": "{ talks { total } "})
     assert response.status_code == 200 and "Syntax Error" in error(response)
+
+
+@pytest.mark.parametrize("body,message", [
+    ([{"query": "{ talks { total } }"}] * 50, "Batching is not enabled"),
+    ({"query": "{ talks { total } }", "variables": "nope"}, "`variables` must be an object or null"),
+    ({"query": 5}, "`query` must be a string or null"),
+])
+def test_abusive_requests_are_refused_and_the_server_stays_responsive(gql, body, message):
+    response = gql.client.post("/graphql", json=body)
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert data(gql("{ talks { total } }"))["talks"]["total"] == 9

@@ -253,3 +253,23 @@ def test_the_first_load_is_traced_as_a_document_load(page, collector):
     spans = poll_until(document_load, "a documentLoad trace")
     assert {s["name"] for s in spans} >= {"documentload", "documentfetch"}
     assert all(s["tags"].get("session.id") for s in spans)
+
+
+def test_no_search_text_or_comment_reaches_any_stored_span(page, collector):
+    search, comment = "zq-private-search", "zq-private-comment, my opinion only"
+    page.get_by_label("Search").fill(search)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("status").filter(has_text="0 talks").wait_for()
+    page.goto(f"{page.app_url}/talks/6")
+    page.get_by_label("3", exact=True).check()
+    page.get_by_label("Comment").fill(comment)
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_text("Thank you for your feedback!").wait_for()
+    wait_for_shape(collector.url, last_trace_id(page), [("frontend", "submit feedback", None, None, None),
+                                                        ("backend", "mutation submitfeedback", None, "backend",
+                                                         "post /graphql")])
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
+    stored = requests.get(f"{collector.url}/api/v2/traces", timeout=5, params={
+        "annotationQuery": f"session.id={session}", "limit": "100", "lookback": "600000"}).text
+    assert "search talks" in stored and "submit feedback" in stored  # the actions are there ...
+    assert "zq-private" not in stored  # ... what the user typed is not, browser or server side
