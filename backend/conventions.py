@@ -13,6 +13,8 @@ GRAPHQL_ARGUMENT_PREFIX = "graphql.argument."
 
 # https://opentelemetry.io/docs/specs/semconv/general/session/
 SESSION_ID = "session.id"
+# set by `journey load` in baggage and copied onto every span: traffic no person made
+SYNTHETIC = "journey.synthetic"
 
 EXCEPTION_TYPE = "exception.type"
 EXCEPTION_MESSAGE = "exception.message"

@@ -31,16 +31,26 @@ def session_id_from(ctx: Context | None = None) -> str | None:
     return valid_session_id(baggage.get_baggage(attrs.SESSION_ID, ctx))
 
 
+def _synthetic(ctx: Context | None) -> bool:
+    """Whether the baggage marks the request as made by `journey load`."""
+    return baggage.get_baggage(attrs.SYNTHETIC, ctx) == "true"
+
+
 def with_session(ctx: Context) -> Context:
-    """`ctx` with its baggage's session id (validated) kept under SESSION_KEY."""
-    return context.set_value(SESSION_KEY, session_id_from(ctx) or "", ctx)  # "": looked, none there
+    """`ctx` with its baggage's session id (validated) and synthetic mark kept under SESSION_KEY."""
+    return context.set_value(SESSION_KEY, (session_id_from(ctx), _synthetic(ctx)), ctx)
+
+
+def known_session(ctx: Context | None = None) -> tuple[str | None, bool]:
+    """(session id, synthetic) as kept by `with_session`, else read from the baggage."""
+    ctx = context.get_current() if ctx is None else ctx
+    kept = context.get_value(SESSION_KEY, ctx)
+    return kept if kept is not None else (session_id_from(ctx), _synthetic(ctx))
 
 
 def known_session_id(ctx: Context | None = None) -> str | None:
-    """The session id kept by `with_session`, else the one in the baggage."""
-    ctx = context.get_current() if ctx is None else ctx
-    kept = context.get_value(SESSION_KEY, ctx)
-    return (kept or None) if kept is not None else session_id_from(ctx)
+    """The session id of the request (see known_session)."""
+    return known_session(ctx)[0]
 
 
 def session_id_from_headers(headers: Mapping[str, str]) -> str | None:

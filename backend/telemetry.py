@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from . import conventions as attrs
-from .session import known_session_id
+from .session import known_session
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,15 @@ def build_tracer_provider(settings: dict[str, Any]) -> trace.TracerProvider:
 
 
 class SessionIdSpanProcessor(SpanProcessor):
-    """Copies `session.id` from W3C baggage onto every span started in that context."""
+    """Copies `session.id` (and the `journey.synthetic` mark) from W3C baggage onto every span."""
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         # read once per request when its server span starts (session.with_session), not parsed per span
-        session_id = known_session_id(parent_context)
+        session_id, synthetic = known_session(parent_context)
         if session_id:
             span.set_attribute(attrs.SESSION_ID, session_id)
+        if synthetic:
+            span.set_attribute(attrs.SYNTHETIC, True)
 
 
 def instrument_app(app: Flask, tracer_provider: trace.TracerProvider, settings: dict[str, Any]) -> None:

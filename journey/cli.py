@@ -79,12 +79,20 @@ def run_up(options: dict) -> int:
     return run(resolve(UP_SETTINGS, options))
 
 
+def run_load(options: dict) -> int:
+    """Simulated users running journeys against a running demo."""
+    from .load import LOAD_SETTINGS, run
+
+    return run(resolve(LOAD_SETTINGS, options))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, every option generated from the settings tables."""
     from backend.settings import RATINGS_SETTINGS
     from backend.settings import SETTINGS as BACKEND_SETTINGS
     from collector.settings import SETTINGS as COLLECTOR_SETTINGS
 
+    from .load import LOAD_SETTINGS
     from .up import UP_SETTINGS
 
     parser = argparse.ArgumentParser(prog="journey", description="Journey: a full-stack tracing demo.")
@@ -94,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("collector", COLLECTOR_SETTINGS, run_collector, "the Zipkin-compatible collector and trace viewer"),
         ("backend", BACKEND_SETTINGS, run_backend, "the GraphQL API and the built frontend"),
         ("ratings", RATINGS_SETTINGS, run_ratings, "the ratings service the backend calls (slow on purpose)"),
+        ("load", LOAD_SETTINGS, run_load, "simulated users running journeys against a running demo"),
     ):
         command = commands.add_parser(name, help=summary, description=summary)
         add_options(command, settings)
