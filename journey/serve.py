@@ -20,6 +20,17 @@ def _raise_interrupt(_signum, _frame):
     raise KeyboardInterrupt
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to stop this worker when its supervisor dies, even by kill -9 (PR_SET_PDEATHSIG);
+    an orphaned worker would keep the port and the database busy."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: a supervisor killed by -9 leaves its workers to be stopped by hand
+
+
 def _run(server, on_stop: Callable[[], None] | None) -> None:
     # Everything built so far (modules, schema, app) lives as long as the process: take it out of
     # the cyclic collector's view, so that full collections stay short. They were the slowest 1 %
@@ -62,6 +73,9 @@ def serve(make_app: AppFactory, host: str, port: int, name: str, workers: int = 
         pid = os.fork()
         if pid == 0:  # a worker: its own app, the shared socket
             code = 0
+            _die_with_parent()
+            if os.getppid() == 1:  # the supervisor died before the line above ran
+                os._exit(1)
             try:
                 app, on_stop = make_app()
                 _run(make_server(host, bound_port, app, threaded=True, fd=listener.fileno()), on_stop)

@@ -107,3 +107,4 @@ def test_spans_acknowledged_before_a_kill_9_are_there_after_restart(tmp_path):
             assert len(spans_of(second, trace_id)) == 50
     finally:
         second.stop()
+
