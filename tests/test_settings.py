@@ -89,3 +89,8 @@ def test_every_file_the_instrumentation_reference_names_exists():
     for path in set(re.findall(r"`((?:backend|frontend|journey|collector)/[\w/.*-]+\.(?:py|js))`", INSTRUMENTATION)):
         if "*" not in path:
             assert (root / path).is_file(), f"docs/instrumentation.md names {path}, which does not exist"
+
+
+def test_every_server_listens_on_loopback_unless_told_otherwise():
+    for table in (COLLECTOR, BACKEND, RATINGS):
+        assert resolve(table, {}, {})["host"] == "127.0.0.1"
