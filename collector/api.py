@@ -64,10 +64,7 @@ def post_spans() -> Response:
 
 def get_trace(trace_id: str) -> Response:
     """One trace's spans as stored, or 404 `<id> not found`."""
-    try:
-        normalized = parse_trace_id(trace_id)
-    except BadQuery as error:
-        return _text(str(error), 400)
+    normalized = parse_trace_id(trace_id)
     body = _store().get_trace_json(normalized, strict=_settings()["strict_trace_id"])
     if body is None:
         return _text(f"{normalized} not found", 404)
@@ -76,19 +73,13 @@ def get_trace(trace_id: str) -> Response:
 
 def get_trace_many() -> Response:
     """The traces among ?traceIds= that exist, in any order."""
-    try:
-        trace_ids = parse_trace_ids(request.args.get("traceIds"))
-    except BadQuery as error:
-        return _text(str(error), 400)
+    trace_ids = parse_trace_ids(request.args.get("traceIds"))
     return _json_traces(_store().get_traces_json(trace_ids, strict=_settings()["strict_trace_id"]))
 
 
 def get_traces() -> Response:
     """Traces matching the query, newest first, each a list of its spans."""
-    try:
-        query = parse_trace_query(request.args, _settings()["query_lookback"])
-    except BadQuery as error:
-        return _text(str(error), 400)
+    query = parse_trace_query(request.args, _settings()["query_lookback"])
     return _json_traces(_store().find_traces_json(query))
 
 
@@ -104,28 +95,19 @@ def _service_param() -> str:
 
 def get_span_names() -> Response:
     """Span names recorded by ?serviceName=."""
-    try:
-        names = _store().span_names(_service_param())
-    except BadQuery as error:
-        return _text(str(error), 400)
+    names = _store().span_names(_service_param())
     return _names(names, cache=len(names) > 3)
 
 
 def get_remote_services() -> Response:
     """Remote services called by ?serviceName=."""
-    try:
-        names = _store().remote_service_names(_service_param())
-    except BadQuery as error:
-        return _text(str(error), 400)
+    names = _store().remote_service_names(_service_param())
     return _names(names, cache=len(names) > 3)
 
 
 def get_dependencies() -> Response:
     """Service links between endTs - lookback and endTs, counted like Zipkin."""
-    try:
-        end_ts, lookback = parse_dependency_window(request.args, _settings()["query_lookback"])
-    except BadQuery as error:
-        return _text(str(error), 400)
+    end_ts, lookback = parse_dependency_window(request.args, _settings()["query_lookback"])
     links = link_dependencies(_store().traces_in_window(end_ts, lookback))
     return Response(json.dumps(links), mimetype=JSON)
 
@@ -137,10 +119,7 @@ def get_autocomplete_keys() -> Response:
 
 def get_autocomplete_values() -> Response:
     """Known values of ?key=, for a key that is offered for autocompletion (else none)."""
-    try:
-        key = required(request.args, "key")
-    except BadQuery as error:
-        return _text(str(error), 400)
+    key = required(request.args, "key")
     values = _store().tag_values(key)  # only autocomplete keys' values are kept
     return _names(values, cache=len(values) > 3)
 
@@ -170,8 +149,14 @@ ROUTES = [
 ]
 
 
+def _bad_query(error: BadQuery) -> Response:
+    return _text(str(error), 400)
+
+
 def _blueprint(name: str, prefix: str) -> Blueprint:
     blueprint = Blueprint(name, __name__, url_prefix=prefix)
+    # a missing or malformed parameter is the client's error: 400 with Zipkin's message, from every route
+    blueprint.register_error_handler(BadQuery, _bad_query)
     for rule, view, methods in ROUTES:
         # OPTIONS is answered by Flask; cors.py adds the preflight headers
         blueprint.add_url_rule(rule, f"{view.__name__}_{methods[0]}", view, methods=methods)

@@ -118,9 +118,12 @@ def build_rows(spans: list[Span]) -> list[Row]:
     return rows
 
 
-def summarize(spans: list[Span]) -> dict[str, Any]:
-    """Headline figures of a trace: root, start, duration, depth, services with span counts, errors."""
-    rows = build_rows(spans) if spans else []
+def summarize(spans: list[Span], rows: list[Row] | None = None) -> dict[str, Any]:
+    """Headline figures of a trace: root, start, duration, depth, services with span counts, errors.
+
+    Pass `rows` when the caller has built them already (depth comes from them).
+    """
+    rows = rows if rows is not None else (build_rows(spans) if spans else [])
     roots = [s for s in spans if "parentId" not in s] or spans[:1]
     timed = [s for s in spans if "timestamp" in s]
     start = min((s["timestamp"] for s in timed), default=None)

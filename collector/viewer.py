@@ -90,8 +90,8 @@ def search_page():
 
 
 def _trace_view(spans: list[dict], source: str):
-    summary = summarize(spans)
     rows = build_rows(spans)
+    summary = summarize(spans, rows)
     begin = summary["start"] or 0
     total = max(summary["duration"] or 0, 1)
 
