@@ -15,6 +15,13 @@ class TalkRow:
     starts_at: str
     ends_at: str
     room: str
+    audiences: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, row: tuple) -> "TalkRow":
+        """A row selected with TALK_COLUMNS: the audiences arrive comma-joined, in no set order."""
+        *columns, audiences = row
+        return cls(*columns, audiences=tuple(sorted(audiences.split(","))) if audiences else ())
 
 
 @dataclass(frozen=True)
@@ -33,7 +40,11 @@ class FeedbackRow:
     created_at: str
 
 
-TALK_COLUMNS = "t.id, t.title, t.abstract, t.starts_at, t.ends_at, t.room"
+# the audiences come with the talk, so listing talks never costs a query per talk
+TALK_COLUMNS = (
+    "t.id, t.title, t.abstract, t.starts_at, t.ends_at, t.room, "
+    "(SELECT group_concat(a.audience) FROM talk_audiences a WHERE a.talk_id = t.id)"
+)
 
 
 def now_iso() -> str:
@@ -65,7 +76,7 @@ def find_talks(
         [*params, limit, offset],
     ).fetchall()
     if rows:
-        return [TalkRow(*row[:-1]) for row in rows], rows[0][-1]
+        return [TalkRow.of(row[:-1]) for row in rows], rows[0][-1]
     total = cursor.execute(f"SELECT count(*) FROM talks t {clause}", params).fetchone()[0] if offset else 0
     return [], total
 
@@ -73,15 +84,7 @@ def find_talks(
 def get_talk(db: sqlite3.Connection, talk_id: int) -> TalkRow | None:
     """One talk by id, or None."""
     row = db.execute(f"SELECT {TALK_COLUMNS} FROM talks t WHERE t.id = ?", (talk_id,)).fetchone()
-    return TalkRow(*row) if row else None
-
-
-def talk_audiences(db: sqlite3.Connection, talk_id: int) -> list[str]:
-    """The audiences a talk is for."""
-    rows = db.cursor().execute(
-        "SELECT audience FROM talk_audiences WHERE talk_id = ? ORDER BY audience", (talk_id,)
-    ).fetchall()
-    return [row[0] for row in rows]
+    return TalkRow.of(row) if row else None
 
 
 def talk_speakers(db: sqlite3.Connection, talk_id: int) -> list[SpeakerRow]:
@@ -116,7 +119,7 @@ def _talks_joined(db: sqlite3.Connection, table: str, column: str, value: object
         f"WHERE j.{column} = ? ORDER BY t.starts_at, t.title",
         (value,),
     ).fetchall()
-    return [TalkRow(*row) for row in rows]
+    return [TalkRow.of(row) for row in rows]
 
 
 def talks_of_speaker(db: sqlite3.Connection, speaker_id: int) -> list[TalkRow]:
@@ -172,4 +175,4 @@ def unscheduled_talks(db: sqlite3.Connection, session_id: str | None) -> list[Ta
         "(SELECT talk_id FROM schedule_items WHERE session_id = ?) ORDER BY t.starts_at",
         (session_id or "",),
     ).fetchall()
-    return [TalkRow(*row) for row in rows]
+    return [TalkRow.of(row) for row in rows]

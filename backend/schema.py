@@ -112,10 +112,7 @@ class Talk:
     starts_at: str
     ends_at: str
     room: str
-
-    @strawberry.field(extensions=[TracedResolver()])
-    def audiences(self, info: Info) -> list[Audience]:
-        return [Audience(a) for a in planner.talk_audiences(_context(info).db(), int(self.id))]
+    audiences: list[Audience]
 
     @strawberry.field(extensions=[TracedResolver(does_work=lambda talk, info: not info.context.has_speakers(talk))])
     def speakers(self, info: Info) -> list[Speaker]:
@@ -134,7 +131,8 @@ class Talk:
     @classmethod
     def from_row(cls, row: planner.TalkRow) -> "Talk":
         return cls(id=strawberry.ID(str(row.id)), title=row.title, abstract=row.abstract,
-                   starts_at=row.starts_at, ends_at=row.ends_at, room=row.room)
+                   starts_at=row.starts_at, ends_at=row.ends_at, room=row.room,
+                   audiences=[Audience(a) for a in row.audiences])
 
 
 @strawberry.type

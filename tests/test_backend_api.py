@@ -34,6 +34,9 @@ def test_talks_filter_by_audience_and_search_and_page(gql):
     frontend = data(gql("{ talks(audience: FRONTEND) { items { title audiences } } }"))["talks"]["items"]
     assert [t["title"] for t in frontend] == [
         "Tracing is For Everyone: Tracing User Events with GraphQL and OpenTelemetry"]
+    assert [t["audiences"] for t in frontend] == [["FRONTEND"]]
+    ops = data(gql("{ talks(audience: SECURITY) { items { audiences } } }"))["talks"]["items"]
+    assert ops == [{"audiences": ["OPS", "SECURITY"]}]  # every audience of the talk, not just the filter's
     found = data(gql('{ talks(search: "kubernetes", limit: 2, offset: 1) { total items { title } } }'))["talks"]
     assert found["total"] == 4 and len(found["items"]) == 2
     assert data(gql('{ talks(search: "100%_") { total } }'))["talks"]["total"] == 0  # LIKE wildcards are literal

@@ -11,7 +11,7 @@ from opentelemetry.trace import StatusCode
 from backend_support import GraphQLClient, RatingsServer, planner_app
 from conftest import start_server
 
-SHOW_TALKS = "query ShowTalks { talks(limit: 9) { items { title speakers { name } } } }"
+SHOW_TALKS = "query ShowTalks { talks(limit: 9) { items { title audiences speakers { name } } } }"
 RATE = 'mutation SubmitFeedback { submitFeedback(talkId: "2", rating: 5) { id } }'
 
 
@@ -28,6 +28,8 @@ def test_n_plus_one(fixed, expected):
     spans = InMemorySpanExporter()
     GraphQLClient(planner_app(spans, fix_n_plus_one=fixed).test_client())(SHOW_TALKS)
     assert len(speaker_queries(spans)) == expected
+    # the audiences come with the talks: no other query per talk, fixed or not
+    assert len(statements(spans)) == 1 + expected
 
 
 @pytest.mark.parametrize("fixed,calls", [(False, 3), (True, 1)])
