@@ -11,6 +11,9 @@ GRAPHQL_FIELD_TYPE = "graphql.field.type"
 GRAPHQL_PARENT_TYPE = "graphql.parent.type"
 GRAPHQL_ARGUMENT_PREFIX = "graphql.argument."
 
+# the app's own attributes (no convention covers them): namespaced by the domain
+SCHEDULE_CONFLICT_COUNT = "schedule.conflict.count"
+
 # https://opentelemetry.io/docs/specs/semconv/general/session/
 SESSION_ID = "session.id"
 # set by `journey load` in baggage and copied onto every span: traffic no person made

@@ -15,6 +15,7 @@ from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimite
 from strawberry.types import Info
 
 from . import planner
+from .conventions import SCHEDULE_CONFLICT_COUNT
 from .graphql_tracing import OperationTrace, TracedResolver
 from .ratings.client import RatingsClient, RatingsUnavailable
 
@@ -51,6 +52,10 @@ class PlannerContext:
     response: Any = None
     speakers_by_talk: dict[int, list[planner.SpeakerRow]] = field(default_factory=dict)
     graphql_trace: OperationTrace | None = None  # set by the tracing extension when tracing is on
+
+    def tracer(self) -> trace.Tracer:
+        """The request's tracer (a no-op one with tracing off), for spans of the app's own work."""
+        return self.graphql_trace.tracer if self.graphql_trace else trace.NoOpTracer()
 
     def has_speakers(self, talk: "Talk") -> bool:
         """Whether a talk's speakers were loaded with its page (the N+1 fix)."""
@@ -155,9 +160,14 @@ class Schedule:
     @classmethod
     def of_session(cls, ctx: PlannerContext) -> "Schedule":
         rows = planner.schedule_talks(ctx.db(), ctx.session())
+        # workshop 04 start: a span of our own, child of the resolver's, and an attribute on it
+        with ctx.tracer().start_as_current_span("detect conflicts") as span:
+            pairs = planner.conflicts(rows)
+            span.set_attribute(SCHEDULE_CONFLICT_COUNT, len(pairs))
+        # workshop 04 end
         return cls(
             talks=[Talk.from_row(row) for row in rows],
-            conflicts=[Conflict(first=Talk.from_row(a), second=Talk.from_row(b)) for a, b in planner.conflicts(rows)],
+            conflicts=[Conflict(first=Talk.from_row(a), second=Talk.from_row(b)) for a, b in pairs],
         )
 
 

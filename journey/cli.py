@@ -86,12 +86,21 @@ def run_load(options: dict) -> int:
     return run(resolve(LOAD_SETTINGS, options))
 
 
+def run_check(options: dict) -> int:
+    """Workshop checkpoints and shape files against a collector's Zipkin API."""
+    from . import check
+
+    return check.run(resolve(check.CHECK_SETTINGS, options), options.get("chapters") or [])
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line, every option generated from the settings tables."""
     from backend.settings import RATINGS_SETTINGS
     from backend.settings import SETTINGS as BACKEND_SETTINGS
     from collector.settings import SETTINGS as COLLECTOR_SETTINGS
 
+    from .check import CHECK_SETTINGS
+    from .check import __doc__ as check_doc
     from .load import LOAD_SETTINGS
     from .up import UP_SETTINGS
 
@@ -103,10 +112,16 @@ def build_parser() -> argparse.ArgumentParser:
         ("backend", BACKEND_SETTINGS, run_backend, "the GraphQL API and the built frontend"),
         ("ratings", RATINGS_SETTINGS, run_ratings, "the ratings service the backend calls (slow on purpose)"),
         ("load", LOAD_SETTINGS, run_load, "simulated users running journeys against a running demo"),
+        ("check", CHECK_SETTINGS, run_check, "does the newest trace have the shape a workshop chapter expects?"),
     ):
         command = commands.add_parser(name, help=summary, description=summary)
         add_options(command, settings)
         command.set_defaults(run=run, settings=settings)
+        if name == "check":
+            command.add_argument("chapters", nargs="*", metavar="CHAPTER",
+                                 help="chapter numbers or names (none: list them)")
+            command.epilog = check_doc.split("\n\n", 1)[1]
+            command.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 

@@ -45,6 +45,9 @@ def test_a_mutation_is_named_for_its_type_and_name(spans):
     assert child_of(resolver, operation)
     writes = [s for s in spans.get_finished_spans() if s.attributes.get("db.statement", "").startswith("INSERT")]
     assert writes and all(child_of(w, resolver) and w.kind == SpanKind.CLIENT for w in writes)
+    # the app's own span (workshop chapter 4): under the resolver, with what it found
+    detect = one(spans, "detect conflicts")
+    assert child_of(detect, resolver) and detect.attributes["schedule.conflict.count"] == 0
 
 
 def test_no_argument_values_or_comment_text_are_recorded(spans):

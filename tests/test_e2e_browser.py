@@ -8,6 +8,7 @@ import requests
 
 from conftest import poll_until, start_server
 from trace_shapes import action_shape, find, wait_for_shape
+from ui_steps import finish_plan_my_day
 
 pytestmark = pytest.mark.browser
 
@@ -108,12 +109,7 @@ def test_the_guided_flow_is_one_trace_with_every_step_under_the_journey(page, co
     page.get_by_role("link", name="Plan my day").click()
     page.get_by_role("button", name="Start").click()
     journey = last_trace_id(page)
-    page.get_by_role("button", name="frontend").click()
-    page.get_by_role("button", name="Add").first.click()
-    page.get_by_role("button", name="Added").wait_for()
-    page.get_by_role("button", name="Review my schedule").click()
-    page.get_by_role("button", name="Rate 5").first.click()
-    page.get_by_text("Your day is planned.").wait_for()
+    finish_plan_my_day(page)
     steps = ["pick audience", "add to schedule", "review schedule", "submit feedback"]
     shape = [("frontend", "plan my day", None, None, None)]
     shape += [("frontend", step, None, "frontend", "plan my day") for step in steps]

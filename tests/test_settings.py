@@ -11,13 +11,14 @@ from backend.settings import RATINGS_SETTINGS as RATINGS
 from backend.settings import SETTINGS as BACKEND
 from collector.settings import SETTINGS as COLLECTOR
 from journey.settings import SettingError, resolve
+from journey.check import CHECK_SETTINGS
 from journey.load import LOAD_SETTINGS
 from journey.up import UP_SETTINGS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
-@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS], ids=lambda s: s.env)
+@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env)
 def test_every_setting_is_in_the_readme_with_its_option(setting):
     rows = [line for line in README.splitlines() if f"| `{setting.env}` |" in line]
     assert rows, f"{setting.env} is not in the README's settings tables"
@@ -26,7 +27,7 @@ def test_every_setting_is_in_the_readme_with_its_option(setting):
 
 
 def test_readme_documents_no_setting_the_code_lacks():
-    known = {s.env for s in (*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS)}
+    known = {s.env for s in (*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS)}
     documented = set(re.findall(r"^\| [^|]+ \| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
     assert documented - known == set()
 
@@ -79,7 +80,7 @@ def test_cli_reports_an_unusable_database_without_touching_it(tmp_path):
 INSTRUMENTATION = (Path(__file__).resolve().parent.parent / "docs" / "instrumentation.md").read_text()
 
 
-@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS], ids=lambda s: s.env)
+@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env)
 def test_every_setting_is_in_the_instrumentation_reference(setting):
     assert f"| `{setting.env}` |" in INSTRUMENTATION, f"{setting.env} is not in docs/instrumentation.md"
 

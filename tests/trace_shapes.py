@@ -1,37 +1,29 @@
-"""Trace shapes as data: each expected span is (service, name, kind, parent service, parent name)."""
+"""Trace shapes for the tests: each expected span is (service, name, kind, parent service, parent name).
+
+The matching itself is journey.shapes, the code `journey check` runs, so the end-to-end tests and
+the workshop checkpoints agree on what a shape means.
+"""
 
 from __future__ import annotations
 
 import requests
 
 from conftest import poll_until
+from journey.shapes import Expect, explain, find, service  # noqa: F401 - find and service re-exported
 
-Edge = tuple  # (service, name, kind, parent_service, parent_name); parent None: the root
-
-
-def service(span: dict) -> str | None:
-    return span.get("localEndpoint", {}).get("serviceName")
+Edge = tuple  # (service, name, kind, parent_service, parent_name); parent None: the root; kind "*": any
 
 
-def find(spans: list[dict], service_name: str, name: str) -> list[dict]:
-    return [s for s in spans if service(s) == service_name and s.get("name") == name]
+def expect(edge: Edge) -> Expect:
+    svc, name, kind, parent_svc, parent_name = edge
+    if parent_name is None:
+        return Expect(svc, name, kind, root=True)
+    return Expect(svc, name, kind, parent=(parent_svc, parent_name))
 
 
-def missing_edges(spans: list[dict], shape: list[Edge]) -> list[Edge]:
-    """The lines of `shape` that no span of the trace satisfies (empty when the trace has the shape)."""
-    by_id = {s["id"]: s for s in spans}
-    missing = []
-    for svc, name, kind, parent_svc, parent_name in shape:
-        def fits(span: dict) -> bool:
-            if kind != "*" and span.get("kind") != kind:
-                return False
-            if parent_name is None:
-                return "parentId" not in span
-            parent = by_id.get(span.get("parentId"))
-            return parent is not None and service(parent) == parent_svc and parent.get("name") == parent_name
-        if not any(fits(s) for s in find(spans, svc, name)):
-            missing.append((svc, name, kind, parent_svc, parent_name))
-    return missing
+def missing_edges(spans: list[dict], shape: list[Edge]) -> list[str]:
+    """What the trace lacks of `shape`, in plain words (empty when the trace has the shape)."""
+    return [why for why in (explain(spans, expect(edge)) for edge in shape) if why]
 
 
 def action_shape(action: str, operation: str, resolver: str) -> list[Edge]:
@@ -53,12 +45,13 @@ def wait_for_shape(collector_url: str, trace_id: str, shape: list[Edge], timeout
     def complete():
         response = requests.get(f"{collector_url}/api/v2/trace/{trace_id}", timeout=5)
         spans = response.json() if response.status_code == 200 else []
-        last["missing"] = missing_edges(spans, shape) if spans else shape
+        last["missing"] = missing_edges(spans, shape) if spans else ["the trace is not in the collector"]
         last["have"] = sorted({(service(s), s.get("name")) for s in spans})
         return spans if spans and not last["missing"] else None
 
     try:
         return poll_until(complete, f"trace {trace_id} to have its shape", timeout=timeout)
     except BaseException:
-        print(f"missing: {last.get('missing')}\nhave: {last.get('have')}")
+        print("missing:", *last.get("missing", []), sep="\n  ")
+        print(f"have: {last.get('have')}")
         raise

@@ -5,6 +5,7 @@ export const UI_ACTION = 'ui.action'; // the intent, e.g. "show talks" (also the
 export const UI_EVENT_TYPE = 'ui.event.type'; // click, submit, popstate, ...
 export const UI_TARGET = 'ui.target'; // the element acted on, e.g. button#show-talks
 export const UI_RESULT_COUNT = 'ui.result.count';
+export const UI_RENDERED_COUNT = 'ui.rendered.count'; // items drawn by a 'render ...' span
 export const UI_SEARCH_LENGTH = 'ui.search.length'; // never the search text itself
 export const UI_AUDIENCE = 'ui.audience';
 export const UI_TALK_ID = 'ui.talk.id';

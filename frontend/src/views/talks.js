@@ -1,4 +1,5 @@
 // The talk list: audience filter and search, each search one traced action.
+import { trace } from '@opentelemetry/api';
 import { graphql } from '../api.js';
 import * as attrs from '../conventions.js';
 import { html, show, timeOf } from '../html.js';
@@ -21,7 +22,12 @@ export function createTalksView(actions, onTraced) {
       search: search || null,
     });
     span.setAttribute(attrs.UI_RESULT_COUNT, data.talks.items.length);
+    // workshop 03 start: a span of our own, child of the action (its ctx), and an attribute on it
+    const render = trace.getTracer('journey-frontend').startSpan('render talks', {}, ctx);
+    render.setAttribute(attrs.UI_RENDERED_COUNT, data.talks.items.length);
     show(root.querySelector('.talks'), data.talks.items.map((talk) => talkItem(talk)));
+    render.end();
+    // workshop 03 end
     root.querySelector('[role=status]').textContent = `${data.talks.total} talks`;
     onTraced(traceId);
   }

@@ -1,0 +1,216 @@
+"""The workshop's checkpoints against a live demo: an attendee's clicks in a real Chromium, then
+`journey check <chapter>` as the attendee runs it. Each passes on the finished app (problems fixed)
+and fails, saying what is missing, on the same traces with their shape broken."""
+
+import json
+import subprocess
+import sys
+import uuid
+
+import pytest
+import requests
+
+from conftest import ROOT, poll_until, start_server
+from journey.checkpoints import CHECKPOINTS
+from ui_steps import finish_plan_my_day
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The finished app: collector, ratings and a backend with every planted problem fixed."""
+    logs = tmp_path_factory.mktemp("workshop")
+    collector = start_server(["collector", "--db", str(logs / "spans.db")], "collector", logs)
+    ratings = start_server(["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans", "--batch-delay", "100"],
+                           "ratings", logs)
+    backend = start_server(
+        ["backend", "--db", str(logs / "app.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
+         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--ratings-url", ratings.url,
+         "--fix-n-plus-one", "--fix-slow-ratings", "--fix-flaky-write", "--flaky-write-rate", "1"],
+        "backend", logs,
+    )
+    yield {"collector": collector.url, "app": backend.url}
+    for server in (backend, ratings, collector):
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def attended(demo, browser):
+    """Everything the chapters ask an attendee to do, done once in one browser session."""
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(demo["app"])
+    page.get_by_role("status").filter(has_text="9 talks").wait_for()
+    page.get_by_label("Search").fill("kubernetes")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("status").filter(has_text="4 talks").wait_for()
+    page.get_by_role("link", name="Kubernetes Patterns").click()
+    page.get_by_role("button", name="Add to my schedule").click()
+    page.get_by_text("In your schedule.").wait_for()
+    page.get_by_label("4", exact=True).check()
+    page.get_by_role("button", name="Send feedback").click()
+    page.get_by_text("Thank you for your feedback!").wait_for()
+    for _ in range(2):  # the second time, the ratings come from the cache
+        before = page.locator("#trace-id").text_content()
+        page.get_by_role("link", name="My schedule").click()
+        page.get_by_role("heading", name="Recommended for you").wait_for()
+        # like an attendee, look at the trace before leaving: an action cut short by a page load is lost
+        shown = poll_until(lambda: (page.locator("#trace-id").text_content() or before) != before
+                           and page.locator("#trace-id").text_content(), "the schedule's trace id")
+        poll_until(lambda: any(s["localEndpoint"]["serviceName"] == "frontend" for s in requests.get(
+            f"{demo['collector']}/api/v2/trace/{shown}", timeout=5).json() or []), "the schedule's browser spans")
+        page.goto(demo["app"])
+        page.get_by_role("status").filter(has_text="9 talks").wait_for()
+    page.get_by_role("link", name="Plan my day").click()
+    page.get_by_role("button", name="Start").click()
+    finish_plan_my_day(page)
+    page.get_by_role("link", name="Talks").click()  # one more search after, for the newest-trace checks
+    page.get_by_role("status").filter(has_text="9 talks").wait_for()
+    context.close()
+    return demo
+
+
+def journey_check(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "journey", "check", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+
+
+@pytest.mark.parametrize("point", CHECKPOINTS, ids=lambda p: p.slug)
+def test_each_checkpoint_passes_on_the_finished_app(attended, point):
+    result = journey_check(str(point.number), "--collector", attended["collector"], "--wait", "15")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"PASS  chapter {point.number} ({point.slug})"), result.stdout
+    assert f"{attended['collector']}/zipkin/" in result.stdout or point.slug == "sampling"
+
+
+def newest(collector: str, service: str, span: str) -> list[dict]:
+    found = requests.get(f"{collector}/api/v2/traces", params={"serviceName": service, "spanName": span,
+                                                                "limit": 1}, timeout=5).json()
+    assert found, f"no {span} trace"
+    return found[0]
+
+
+def drop(spans, *names):
+    return [s for s in spans if s["name"] not in names]
+
+
+def without_backend(spans):
+    return [s for s in spans if s["localEndpoint"]["serviceName"] != "backend"]
+
+
+def strip_tag(spans, name, key):
+    return [{**s, "tags": {k: v for k, v in s["tags"].items() if k != key}} if s["name"] == name else s
+            for s in spans]
+
+
+def n_plus_one(spans):
+    """The planted N+1's shape: the same speakers query once per talk, under each talk's resolver."""
+    [talks] = [s for s in spans if s["name"] == "resolve query.talks"]
+    extra = []
+    for index in range(9):
+        resolver = {**talks, "id": uuid.uuid4().hex[:16], "name": "resolve talk.speakers", "parentId": talks["id"]}
+        select = {**resolver, "id": uuid.uuid4().hex[:16], "name": "select", "kind": "CLIENT",
+                  "parentId": resolver["id"], "tags": {**talks["tags"], "db.statement":
+                  "SELECT s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
+                  "WHERE ts.talk_id = ? ORDER BY ts.position"}}
+        extra += [resolver, select]
+    return spans + extra
+
+
+def unfixed_failure(spans):
+    return [{**s, "annotations": [], "tags": {**s["tags"], **({"error": "database is locked"}
+                                                            if s["name"] == "resolve mutation.submitfeedback" else {})}}
+            for s in spans]
+
+
+# chapter: (which trace to take from the live demo, how to break it, what the check must say)
+BROKEN = {
+    "find-your-click": (("frontend", "search talks"), lambda t: drop(t, "post"), "frontend has no span named 'post'"),
+    "click-to-database": (("frontend", "search talks"), without_backend, "the trace has no span from backend at all"),
+    "frontend-span": (("frontend", "search talks"), lambda t: drop(t, "render talks"),
+                      "no span named 'render talks'"),
+    "backend-span": (("backend", "mutation addtoschedule"),
+                     lambda t: strip_tag(t, "detect conflicts", "schedule.conflict.count"),
+                     "it has no tag schedule.conflict.count"),
+    "n-plus-one": (("frontend", "search talks"), n_plus_one, "runs the same query 9 times: an N+1"),
+    "slow-dependency": (("ratings", "get /ratings"), lambda t: [s for s in t if s["localEndpoint"]["serviceName"]
+                                                                != "ratings"], "the trace has no span from ratings"),
+    "flaky-write": (("backend", "mutation submitfeedback"),
+                    lambda t: [{**s, "annotations": []} for s in t], "none of your 1 feedback traces failed yet"),
+    "your-journey": (("frontend", "plan my day"), lambda t: drop(t, "plan my day"), "no span named 'plan my day'"),
+    "sampling": (("frontend", "search talks"), without_backend, "missing the backend's part"),
+    "real-zipkin": (("frontend", "search talks"), without_backend, "has no spans from backend yet"),
+}
+
+
+@pytest.mark.parametrize("point", CHECKPOINTS, ids=lambda p: p.slug)
+def test_each_checkpoint_fails_with_its_explanation_on_a_trace_without_its_shape(attended, collector, point):
+    (service, span), breaks, explanation = BROKEN[point.slug]
+    spans = breaks(newest(attended["collector"], service, span))
+    assert requests.post(f"{collector.url}/api/v2/spans", json=spans, timeout=5).status_code == 202
+    poll_until(lambda: requests.get(f"{collector.url}/api/v2/services", timeout=5).json(), "the broken trace")
+    result = journey_check(point.slug, "--collector", collector.url)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout.startswith(f"FAIL  chapter {point.number}") and explanation in result.stdout, result.stdout
+
+
+def test_the_flaky_write_unfixed_is_found_by_its_error(attended, collector):
+    spans = unfixed_failure(newest(attended["collector"], "backend", "mutation submitfeedback"))
+    requests.post(f"{collector.url}/api/v2/spans", json=spans, timeout=5).raise_for_status()
+    result = journey_check("7", "--collector", collector.url, "--wait", "5")
+    assert result.returncode == 0 and "error: database is locked" in result.stdout, result.stdout
+
+
+def test_a_team_shape_file_asserts_its_own_trace_shape_in_ci(attended, tmp_path):
+    shape = {
+        "name": "search reaches the database",
+        "find": {"service": "frontend", "span": "search talks"},
+        "spans": [
+            {"service": "frontend", "name": "search talks", "root": True, "tags": ["session.id"]},
+            {"service": "backend", "name": "post /graphql", "kind": "SERVER", "parent": ["frontend", "post"]},
+            {"service": "backend", "name": "select", "kind": "CLIENT", "parent": ["backend", "resolve query.talks"]},
+        ],
+    }
+    path = tmp_path / "shape.json"
+    path.write_text(json.dumps(shape))
+    assert journey_check("--shape", str(path), "--collector", attended["collector"]).returncode == 0
+    shape["spans"].append({"service": "backend", "name": "select", "parent": ["backend", "resolve talk.speakers"]})
+    path.write_text(json.dumps(shape))
+    failed = journey_check("--shape", str(path), "--collector", attended["collector"])
+    assert failed.returncode == 1 and "its parent is backend 'resolve query.talks'" in failed.stdout, failed.stdout
+
+
+@pytest.mark.parametrize("args,message", [
+    (["42"], "no checkpoint '42'"),
+    (["1", "--lookback", "forever"], "not a time span"),
+    (["1", "--trace", "xyz"], "not a trace id"),
+    (["1", "--session", "a b"], "not a session id"),
+    (["1", "--collector", "http://127.0.0.1:9"], "cannot read http://127.0.0.1:9/api/v2/traces"),
+    (["--shape", "/nonexistent.json"], "cannot read /nonexistent.json"),
+])
+def test_bad_arguments_get_a_clear_message_and_status_2(args, message):
+    result = journey_check(*args)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("document,message", [
+    ("not json", "is not JSON"),
+    ('{"find": {"service": "frontend"}, "spans": []}', "spans must be a non-empty list"),
+    ('{"find": {"span": "x"}, "spans": [{"service": "a", "name": "b"}]}', "find must be an object with service"),
+    ('{"find": {"service": "a"}, "spans": [{"service": "a", "name": "b", "kind": "SEVER"}]}', "spans[0].kind"),
+    ('{"find": {"service": "a"}, "spans": [{"service": "a", "name": "b", "parent": "x"}]}', "spans[0].parent"),
+    ('{"find": {"service": "a"}, "spans": [{"service": "a", "nam": "b"}]}', "unknown keys: nam"),
+])
+def test_a_bad_shape_file_says_what_is_wrong(tmp_path, document, message):
+    path = tmp_path / "shape.json"
+    path.write_text(document)
+    result = journey_check("--shape", str(path))
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_without_a_chapter_the_checkpoints_are_listed():
+    result = journey_check()
+    assert result.returncode == 0
+    assert all(f"{p.number:>2}  {p.slug}" in result.stdout for p in CHECKPOINTS)
