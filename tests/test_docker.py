@@ -5,6 +5,7 @@ No Docker engine runs here, so the image is not built in the tests; what can be 
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -34,26 +35,96 @@ def commands_settings():
     return {"backend": BACKEND, "ratings": RATINGS_SETTINGS, "collector": COLLECTOR}
 
 
-@pytest.mark.parametrize("name", ["app", "ratings"])
+SERVICES = COMPOSE["services"]
+OURS = {name: s for name, s in SERVICES.items() if s.get("build")}  # services running Journey's image
+APPS = {name: s for name, s in OURS.items() if "command" not in s}  # the default command: journey backend
+OTEL = yaml.safe_load((ROOT / "otel-collector.yaml").read_text())
+# services that cannot or need not declare a healthcheck, and why
+UNCHECKED = {"otel-collector": "distroless image", "elasticsearch": "its image's own HEALTHCHECK",
+             "zipkin-dependencies": "a cron job, not a server"}
+
+
+def profile(name: str) -> str:
+    return (SERVICES[name].get("profiles") or ["default"])[0]
+
+
+def published(host_port: str) -> tuple[str, str]:
+    """(service, container port) publishing `host_port` on the host."""
+    for name, service in SERVICES.items():
+        for mapping in service.get("ports", []):
+            outside, inside = str(mapping).split(":")
+            if outside == host_port:
+                return name, inside
+    raise AssertionError(f"no service publishes port {host_port}")
+
+
+def host_port(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.hostname, str(parts.port)
+
+
+@pytest.mark.parametrize("name", sorted(OURS))
 def test_every_variable_compose_sets_is_read_by_the_command_it_runs(name):
-    service = COMPOSE["services"][name]
+    service = SERVICES[name]
     command = service.get("command", ["journey", "backend"])[1]
     known = {s.env for s in commands_settings()[command]}
     unknown = set(service.get("environment", {})) - known
     assert unknown == set(), f"{name} sets {unknown}, which `journey {command}` does not read"
 
 
-def test_the_app_exports_inside_the_network_and_the_browser_outside_it():
-    env = COMPOSE["services"]["app"]["environment"]
-    assert env["OTEL_EXPORTER_ZIPKIN_ENDPOINT"].startswith("http://zipkin:9411/")
-    assert env["JOURNEY_BROWSER_ZIPKIN_ENDPOINT"].startswith("http://localhost:9411/")
-    assert env["JOURNEY_RATINGS_URL"] == "http://ratings:8001"
-    assert COMPOSE["services"]["app"]["depends_on"]["zipkin"]["condition"] == "service_healthy"
+@pytest.mark.parametrize("name", sorted(APPS))
+def test_each_app_sends_backend_and_browser_spans_to_one_place_inside_and_outside_the_network(name):
+    env = APPS[name]["environment"]
+    inside_host, inside_port = host_port(env["OTEL_EXPORTER_ZIPKIN_ENDPOINT"])
+    outside_host, outside_port = host_port(env["JOURNEY_BROWSER_ZIPKIN_ENDPOINT"])
+    assert outside_host == "localhost" and inside_host in SERVICES
+    assert published(outside_port) == (inside_host, inside_port), "the browser must reach the backend's collector"
+    assert inside_host in APPS[name]["depends_on"] or any(
+        inside_host in SERVICES[d].get("depends_on", {}) for d in APPS[name]["depends_on"])
+    viewer, _ = published(host_port(env["JOURNEY_VIEWER_URL"])[1])
+    kind = env.get("JOURNEY_VIEWER_KIND", "journey")
+    assert (SERVICES[viewer].get("image", "").startswith("openzipkin/zipkin:") if kind == "zipkin"
+            else SERVICES[viewer].get("command") == ["journey", "collector"]), f"{name}'s viewer is not {kind}"
+    ratings, _ = host_port(env["JOURNEY_RATINGS_URL"])
+    assert SERVICES[ratings]["command"] == ["journey", "ratings"] and profile(ratings) == profile(name)
 
 
-def test_zipkin_is_pinned_and_every_service_has_a_health_check():
-    assert re.fullmatch(r"openzipkin/zipkin:\d+\.\d+\.\d+", COMPOSE["services"]["zipkin"]["image"])
-    assert all("healthcheck" in service for service in COMPOSE["services"].values())
+def test_each_profile_is_a_whole_stack_and_no_two_services_publish_the_same_port():
+    for name, service in SERVICES.items():
+        for dependency in service.get("depends_on", {}):
+            assert profile(dependency) in (profile(name), "default"), f"{name} depends on {dependency}"
+    ports = [str(m).split(":")[0] for s in SERVICES.values() for m in s.get("ports", [])]
+    assert len(ports) == len(set(ports)), ports
+    assert {profile(n) for n in SERVICES} == {"default", "otel", "journey-collector", "scale"}
+
+
+def test_images_are_pinned_and_every_server_has_a_health_check():
+    for name, service in SERVICES.items():
+        if "build" not in service:
+            assert re.fullmatch(r"[\w./-]+:\d+\.\d+\.\d+", service["image"]), f"{name} is not pinned"
+        assert "healthcheck" in service or name in UNCHECKED, f"{name} has no healthcheck"
+    for name, service in SERVICES.items():
+        for dependency, condition in service.get("depends_on", {}).items():
+            if condition["condition"] == "service_healthy":
+                assert "healthcheck" in SERVICES[dependency] or dependency == "elasticsearch", (name, dependency)
+
+
+def test_the_otel_collector_config_receives_zipkin_and_otlp_with_cors_and_exports_to_zipkin():
+    pipeline = OTEL["service"]["pipelines"]["traces"]
+    assert set(pipeline["receivers"]) == {"zipkin", "otlp"} <= set(OTEL["receivers"])
+    assert set(pipeline["exporters"]) <= set(OTEL["exporters"]) and set(pipeline["processors"]) <= set(OTEL["processors"])
+    collector = SERVICES["otel-collector"]
+    inside = {str(m).split(":")[1] for m in collector["ports"]}
+    receivers = OTEL["receivers"]
+    assert receivers["zipkin"]["endpoint"].rsplit(":", 1)[1] in inside
+    assert {p["endpoint"].rsplit(":", 1)[1] for p in receivers["otlp"]["protocols"].values()} <= inside
+    app_origin = "http://localhost:" + str(SERVICES["otel-app"]["ports"][0]).split(":")[0]
+    assert app_origin in receivers["zipkin"]["cors"]["allowed_origins"]
+    assert app_origin in receivers["otlp"]["protocols"]["http"]["cors"]["allowed_origins"]
+    target, port = host_port(OTEL["exporters"]["zipkin"]["endpoint"])
+    assert target in collector["depends_on"] and SERVICES[target]["image"].startswith("openzipkin/zipkin:")
+    assert any(v.endswith(":/etc/otelcol-contrib/config.yaml:ro") and v.startswith("./otel-collector.yaml")
+               for v in collector["volumes"])
 
 
 def test_the_dockerfile_sets_only_variables_the_backend_reads_and_runs_unprivileged():
