@@ -1,8 +1,9 @@
 """`make screenshots`: a picture of each page, app and viewer, into docs/images/ for the README and workshop.
 
-Starts a collector, the ratings service and a backend on free ports, clicks through the app in
-headless Chromium (a search, a talk added to the schedule, the Plan my day flow), then
-photographs each page.
+Starts a collector, the ratings service and a backend on free ports (planted problems on, as in
+the workshop), clicks through the app in headless Chromium (a search, a talk added to the
+schedule, the Plan my day flow, feedback that hits the flaky write), then photographs each page
+and the traces the workshop chapters talk about.
 """
 
 from __future__ import annotations
@@ -18,6 +19,35 @@ sys.path.insert(0, str(ROOT / "tests"))
 from conftest import CHROMIUM_ARGS, chromium_path, start_server  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
+
+
+def wait_for_new_trace(page, previous: str | None) -> str:
+    """The trace id the trace panel shows once it changes from `previous`."""
+    for _ in range(200):
+        shown = page.locator("#trace-id").text_content() or ""
+        if len(shown) == 32 and shown != previous:
+            return shown
+        time.sleep(0.05)
+    raise RuntimeError("the trace panel did not show a new trace")
+
+
+def flaky_feedback(page, browser, collector, logs: Path) -> str:
+    """Feedback sent to a second backend whose every first write fails (the planted flaky write)."""
+    flaky = start_server(
+        ["backend", "--db", f"{logs}/flaky.db", "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
+         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--flaky-write-rate", "1"],
+        "flaky-backend", logs,
+    )
+    try:
+        page.goto(f"{flaky.url}/talks/2")
+        before = wait_for_new_trace(page, None)
+        page.get_by_label("4", exact=True).check()
+        page.get_by_role("button", name="Send feedback").click()
+        trace_id = wait_for_new_trace(page, before)
+        time.sleep(0.5)
+        return trace_id
+    finally:
+        flaky.stop()
 
 
 def main() -> None:
@@ -42,9 +72,14 @@ def main() -> None:
                 page.get_by_role("status").filter(has_text="talks").wait_for()
                 page.get_by_label("Search").fill("kubernetes")
                 page.get_by_role("button", name="Search").click()
+                page.get_by_role("status").filter(has_text="4 talks").wait_for()
+                search_trace = wait_for_new_trace(page, None)
+                page.screenshot(path=IMAGES / "app-search.png")
                 page.get_by_role("link", name="Kubernetes Patterns").click()
+                opened = wait_for_new_trace(page, search_trace)
                 page.get_by_role("button", name="Add to my schedule").click()
                 page.get_by_text("In your schedule.").wait_for()
+                add_trace = wait_for_new_trace(page, opened)
                 page.screenshot(path=IMAGES / "app-talk.png")
                 page.get_by_role("link", name="Plan my day").click()
                 page.get_by_role("button", name="Start").click()
@@ -57,9 +92,15 @@ def main() -> None:
                 session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
                 page.get_by_role("link", name="My schedule", exact=True).click()
                 page.get_by_role("heading", name="Recommended for you").wait_for()
+                schedule_trace = wait_for_new_trace(page, journey_trace)
                 page.screenshot(path=IMAGES / "app-schedule.png")
+                flaky_trace = flaky_feedback(page, browser, collector, logs)
                 time.sleep(1.5)  # let both sides export
                 shots = {
+                    "workshop-search-trace.png": f"{collector.url}/zipkin/traces/{search_trace}",
+                    "workshop-add-trace.png": f"{collector.url}/zipkin/traces/{add_trace}",
+                    "workshop-ratings-trace.png": f"{collector.url}/zipkin/traces/{schedule_trace}",
+                    "workshop-flaky-trace.png": f"{collector.url}/zipkin/traces/{flaky_trace}",
                     "viewer-search.png": f"{collector.url}/zipkin/?serviceName=frontend&lookback=3600000",
                     "viewer-trace.png": f"{collector.url}/zipkin/traces/{journey_trace}",
                     "viewer-journey.png": f"{collector.url}/zipkin/journeys/{session}",
@@ -67,10 +108,10 @@ def main() -> None:
                 }
                 for name, url in shots.items():
                     page.goto(url)
-                    page.screenshot(path=IMAGES / name, full_page=name == "viewer-trace.png")
+                    page.screenshot(path=IMAGES / name, full_page="trace" in name)
                     print(f"docs/images/{name}")
                 browser.close()
-            print("docs/images/app-talk.png\ndocs/images/app-schedule.png")
+            print("docs/images/app-search.png\ndocs/images/app-talk.png\ndocs/images/app-schedule.png")
         finally:
             for server in (backend, ratings, collector):
                 server.stop()
