@@ -110,7 +110,7 @@ def check_shape(api: ZipkinClient, scope: Scope, find_: tuple[str, str | None], 
                                   f"{', '.join(sorted({service(s) or '?' for s in spans}))}"], link), spans
 
 
-NO_CONTEXT = ("the browser sends traceparent only to the origins listed in /config.json (traceOrigins), and the "
+NO_CONTEXT = ("the browser sends traceparent only to the origins listed in /config.json (traceHeaderOrigins), and the "
               "backend must allow that header (CORS); see docs/instrumentation.md, 'Trace headers not sent'")
 SEARCH_TODO = "open the app (http://localhost:8000/), type 'kubernetes' in Search and press Search"
 
