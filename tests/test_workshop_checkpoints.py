@@ -5,6 +5,7 @@ and fails, saying what is missing, on the same traces with their shape broken.""
 import json
 import subprocess
 import sys
+import time
 import uuid
 
 import pytest
@@ -214,3 +215,31 @@ def test_without_a_chapter_the_checkpoints_are_listed():
     result = journey_check()
     assert result.returncode == 0
     assert all(f"{p.number:>2}  {p.slug}" in result.stdout for p in CHECKPOINTS)
+
+
+def test_the_sampling_checkpoint_catches_a_backend_that_samples_on_its_own(browser, collector, tmp_path):
+    """Chapter 9's first step, for real: the backend with traceidratio ignores the browser's decision."""
+    backend = start_server(
+        ["backend", "--db", str(tmp_path / "app.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
+         "--batch-delay", "100", "--ratings-url", "http://127.0.0.1:9"],
+        "backend-ratio", tmp_path, env={"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.3"},
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(backend.url)
+        page.get_by_role("status").filter(has_text="9 talks").wait_for()
+        for word in ["kubernetes", "patterns", "data", "delivery", "tracing"] * 3:  # 15 searches: ~10 broken
+            page.get_by_label("Search").fill(word)
+            page.get_by_role("button", name="Search").click()
+            page.get_by_role("status").filter(has_text=" talks").wait_for()
+        poll_until(lambda: len(requests.get(f"{collector.url}/api/v2/traces", params={
+            "serviceName": "frontend", "spanName": "search talks", "limit": 50}, timeout=5).json()) >= 15,
+            "the browser's 15 search traces")
+        time.sleep(3.5)  # the check leaves traces younger than 3 s alone: their spans may still be on the way
+        result = journey_check("9", "--collector", collector.url)
+    finally:
+        context.close()
+        backend.stop()
+    assert result.returncode == 1, result.stdout
+    assert "some traces are broken" in result.stdout and "parentbased_traceidratio" in result.stdout
