@@ -9,6 +9,7 @@ named for the operation (SELECT, INSERT, ...), db.system=sqlite, db.statement wi
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from typing import Any, Iterable
 
@@ -16,6 +17,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 
+@functools.lru_cache(maxsize=512)  # an app runs the same few statements over and over
 def _operation(sql: str) -> str:
     return sql.lstrip().split(None, 1)[0].upper() if sql.strip() else "SQL"
 

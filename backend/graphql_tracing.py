@@ -61,6 +61,16 @@ def _operation(document: DocumentNode | None, name: str | None) -> OperationDefi
     return operations[0] if len(operations) == 1 else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _field_description(parent_type: Any, field_name: str, return_type: Any) -> tuple[str, dict[str, str]]:
+    """A resolver span's name and the attributes every call of that field shares (made once per field)."""
+    return f"resolve {parent_type.name}.{field_name}", {
+        attrs.GRAPHQL_FIELD_NAME: field_name,
+        attrs.GRAPHQL_FIELD_TYPE: str(return_type),
+        attrs.GRAPHQL_PARENT_TYPE: parent_type.name,
+    }
+
+
 @dataclass
 class OperationTrace:
     """One request's tracing state, kept on the GraphQL context for the field extension."""
@@ -153,15 +163,23 @@ class TracedResolver(FieldExtension):
             return next_(source, info, **kwargs)
         raw = info._raw_info  # graphql-core's resolve info: parent type, GraphQL return type
         path = tuple(raw.path.as_list())
-        name = f"resolve {raw.parent_type.name}.{raw.field_name}"
-        attributes = {
-            attrs.GRAPHQL_FIELD_NAME: raw.field_name,
-            attrs.GRAPHQL_FIELD_PATH: ".".join(map(str, path)),
-            attrs.GRAPHQL_FIELD_TYPE: str(raw.return_type),
-            attrs.GRAPHQL_PARENT_TYPE: raw.parent_type.name,
-        }
+        name, field_attributes = _field_description(raw.parent_type, raw.field_name, raw.return_type)
+        attributes = {**field_attributes, attrs.GRAPHQL_FIELD_PATH: ".".join(map(str, path))}
         if state.record_arguments:
             attributes.update({attrs.GRAPHQL_ARGUMENT_PREFIX + k: str(v)[:256] for k, v in kwargs.items()})
-        with state.tracer.start_as_current_span(name, context=state.parent_of(path), attributes=attributes):
-            state.field_contexts[path] = context.get_current()
+        # start_span + attach rather than start_as_current_span: the same span, without the two
+        # context-manager layers around it (this runs for every traced field of every request)
+        parent = state.parent_of(path)
+        span = state.tracer.start_span(name, context=parent, attributes=attributes)
+        current = trace.set_span_in_context(span, parent)
+        state.field_contexts[path] = current
+        token = context.attach(current)
+        try:
             return next_(source, info, **kwargs)
+        except BaseException as error:
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
+            raise
+        finally:
+            context.detach(token)
+            span.end()

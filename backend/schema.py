@@ -7,9 +7,10 @@ import random
 import sqlite3
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import strawberry
+from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from opentelemetry import trace
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
@@ -70,6 +71,27 @@ class PlannerContext:
 
 def _context(info: Info) -> PlannerContext:
     return info.context
+
+
+def _fields(selection_set: Any, fragments: dict[str, Any]) -> Iterator[FieldNode]:
+    """The fields of a selection set, looking through inline fragments and fragment spreads."""
+    for selection in selection_set.selections if selection_set is not None else ():
+        if isinstance(selection, FieldNode):
+            yield selection
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set, fragments)
+        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
+            yield from _fields(fragments[selection.name.value].selection_set, fragments)
+
+
+def _selects(info: Info, *path: str) -> bool:
+    """Whether the query asks for the field at `path` below the current one (e.g. items, speakers)."""
+    raw = info._raw_info
+    nodes = list(raw.field_nodes)
+    for name in path:
+        nodes = [child for node in nodes for child in _fields(node.selection_set, raw.fragments)
+                 if child.name.value == name]
+    return bool(nodes)
 
 
 def _talk_id(value: strawberry.ID) -> int:
@@ -196,7 +218,7 @@ class Query:
         rows, total = planner.find_talks(
             ctx.db(), audience.value if audience else None, (search or "").strip() or None, limit, offset
         )
-        if ctx.fixes.n_plus_one:
+        if ctx.fixes.n_plus_one and _selects(info, "items", "speakers"):
             ctx.speakers_by_talk.update(planner.speakers_of_talks(ctx.db(), [row.id for row in rows]))
         return TalkPage(items=[Talk.from_row(row) for row in rows], total=total)
 

@@ -32,6 +32,27 @@ def test_n_plus_one(fixed, expected):
     assert len(statements(spans)) == 1 + expected
 
 
+@pytest.mark.parametrize("query", [
+    "{ talks { items { title } } }",
+    "query Q { talks { items { ...T } } } fragment T on Talk { title }",
+])
+def test_the_fix_loads_no_speakers_a_query_does_not_ask_for(query):
+    spans = InMemorySpanExporter()
+    GraphQLClient(planner_app(spans, fix_n_plus_one=True).test_client())(query)
+    assert len(speaker_queries(spans)) == 0 and len(statements(spans)) == 1
+
+
+@pytest.mark.parametrize("query", [
+    "query Q { talks(limit: 9) { items { ...T } } } fragment T on Talk { speakers { name } }",
+    "{ talks(limit: 9) { items { ... on Talk { speakers { name } } } } }",
+])
+def test_the_fix_batches_speakers_asked_for_through_fragments(query):
+    spans = InMemorySpanExporter()
+    body = GraphQLClient(planner_app(spans, fix_n_plus_one=True).test_client())(query).get_json()
+    assert all(item["speakers"] for item in body["data"]["talks"]["items"])
+    assert len(speaker_queries(spans)) == 1
+
+
 @pytest.mark.parametrize("fixed,calls", [(False, 3), (True, 1)])
 def test_slow_ratings(fixed, calls):
     spans = InMemorySpanExporter()
