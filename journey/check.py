@@ -77,12 +77,17 @@ def report(point: Checkpoint, verdict: Verdict) -> str:
 
 
 def run_one(point: Checkpoint, api: ZipkinClient, scope: Scope, wait_s: float) -> Verdict:
-    """Run a check, again every second while it fails and `wait_s` has not passed."""
+    """Run a check, again every second while it fails (or the collector does not answer) within `wait_s`."""
     deadline = time.monotonic() + wait_s
     while True:
-        verdict = point.run(api, scope)
-        if verdict.passed or time.monotonic() >= deadline:
-            return verdict
+        try:
+            verdict = point.run(api, scope)
+        except CollectorUnreachable:  # in CI the collector may still be starting
+            if time.monotonic() >= deadline:
+                raise
+        else:
+            if verdict.passed or time.monotonic() >= deadline:
+                return verdict
         time.sleep(1)
 
 
