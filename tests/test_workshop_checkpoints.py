@@ -243,3 +243,24 @@ def test_the_sampling_checkpoint_catches_a_backend_that_samples_on_its_own(brows
         backend.stop()
     assert result.returncode == 1, result.stdout
     assert "some traces are broken" in result.stdout and "parentbased_traceidratio" in result.stdout
+
+
+def test_wait_also_waits_for_a_collector_that_is_still_starting(tmp_path):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    check = subprocess.Popen([sys.executable, "-m", "journey", "check", "1", "--collector",
+                              f"http://127.0.0.1:{port}", "--wait", "8"], cwd=ROOT, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)  # the check is already retrying when the collector comes up
+    collector = subprocess.Popen([sys.executable, "-m", "journey", "collector", "--db", ":memory:", "--port",
+                                  str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        out, err = check.communicate(timeout=30)
+    finally:
+        collector.terminate()
+        collector.wait()
+    assert check.returncode == 1, err  # it reached the collector: no trace yet, rather than "cannot read"
+    assert "no 'search talks' trace" in out
