@@ -39,6 +39,11 @@ SETTINGS = [
         parse_choice("journey", "zipkin"),
     ),
     Setting(
+        "browser_sample_ratio", "JOURNEY_BROWSER_SAMPLE_RATIO", 1.0,
+        "share of browser actions traced: the browser decides at the root, the backend follows",
+        "--browser-sample-ratio", parse_fraction,
+    ),
+    Setting(
         "trace_header_origins", "JOURNEY_TRACE_HEADER_ORIGINS", [],
         "extra origins (besides the app's own) whose fetches get traceparent + baggage",
         "--trace-header-origins", parse_list,

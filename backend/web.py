@@ -20,6 +20,7 @@ def browser_config(settings: dict[str, Any], app_origin: str) -> dict[str, Any]:
         "viewerUrl": settings["viewer_url"],
         "viewerKind": settings["viewer_kind"],
         "batchDelayMs": settings["bsp_schedule_delay_ms"],
+        "sampleRatio": settings["browser_sample_ratio"],
         "traceHeaderOrigins": [app_origin, *settings["trace_header_origins"]],
         "tracing": not settings["sdk_disabled"],
     }

@@ -269,3 +269,45 @@ def test_no_search_text_or_comment_reaches_any_stored_span(page, collector):
         "annotationQuery": f"session.id={session}", "limit": "100", "lookback": "600000"}).text
     assert "search talks" in stored and "submit feedback" in stored  # the actions are there ...
     assert "zq-private" not in stored  # ... what the user typed is not, browser or server side
+
+
+@pytest.mark.parametrize("ratio", ["0", "0.5"])
+def test_head_sampling_in_the_browser_keeps_whole_traces_or_none(browser, collector, tmp_path, ratio):
+    """The browser decides at the root; the backend follows the flag in traceparent: no half traces."""
+    sampled = start_server(
+        ["backend", "--db", str(tmp_path / "app.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
+         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--ratings-url", "http://127.0.0.1:9",
+         "--browser-sample-ratio", ratio],
+        "sampled-backend", tmp_path,
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(sampled.url)
+        page.get_by_role("status").filter(has_text="9 talks").wait_for()
+        shown = []
+        for word in ["kubernetes", "patterns", "data", "delivery", "tracing", "canary"] * 3:
+            page.get_by_label("Search").fill(word)
+            page.get_by_role("button", name="Search").click()
+            shown.append(last_trace_id(page, shown[-1] if shown else None))
+            kept = page.locator("#open-trace").is_visible()
+            assert kept != page.locator("#trace-note").is_visible()  # a link to the trace, or "not sampled"
+        time.sleep(1.5)  # both sides' batches
+        traces = {t[0]["traceId"]: t for t in requests.get(f"{collector.url}/api/v2/traces", params={
+            "serviceName": "frontend", "spanName": "search talks", "limit": 100}, timeout=5).json()}
+        calls = requests.get(f"{collector.url}/api/v2/traces", params={
+            "serviceName": "backend", "spanName": "post /graphql", "limit": 100}, timeout=5).json()
+        for trace_id in shown:
+            if trace_id in traces:  # kept: whole, browser and backend
+                assert {s["localEndpoint"]["serviceName"] for s in traces[trace_id]} == {"frontend", "backend"}
+        # no API call recorded by the backend without the browser's side (GET / and /config.json are
+        # the backend's own roots, not calls a user action made)
+        assert all(any(s["localEndpoint"]["serviceName"] == "frontend" for s in t) for t in calls)
+        if ratio == "0":
+            assert traces == {} and calls == []
+            assert page.get_by_text("not sampled").is_visible()
+        else:
+            assert 0 < len([t for t in shown if t in traces]) < len(shown)  # 18 searches at 0.5: some of each
+    finally:
+        context.close()
+        sampled.stop()

@@ -3,7 +3,7 @@
 // every view uses to make a user action one trace: its span is the root, and every fetch the
 // action causes is its child, because the action's context is passed to the API client
 // explicitly (no zone.js: native async/await would lose a zone, and it costs ~36 kB).
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import {
   CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator,
 } from '@opentelemetry/core';
@@ -11,6 +11,7 @@ import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';
 import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor, WebTracerProvider } from '@opentelemetry/sdk-trace-web';
 import * as attrs from './conventions.js';
 import { currentSessionId } from './session.js';
@@ -82,6 +83,22 @@ function zipkinExporter(url) {
 
 let traceHeaderOrigins = new Set();
 
+// Trace ids of recent actions the sampler did not keep: the trace panel says so instead of linking
+// to a trace that was never recorded (the backend follows the browser's decision, so none exists).
+const unsampledTraces = new Set();
+
+function noteSampling(span) {
+  const { traceId, traceFlags } = span.spanContext();
+  if (traceFlags & TraceFlags.SAMPLED) return;
+  if (unsampledTraces.size >= 200) unsampledTraces.clear();
+  unsampledTraces.add(traceId);
+}
+
+/** Whether the action whose trace id this is was kept by the sampler. */
+export function wasSampled(traceId) {
+  return !unsampledTraces.has(traceId);
+}
+
 /**
  * A CLIENT span for one HTTP call made in `ctx`, and the headers that carry it (traceparent, and
  * baggage with session.id) — only to the origins in the config, never to a third party.
@@ -126,6 +143,9 @@ export function fetchSpan(ctx, method, url) {
 export function initTelemetry(config) {
   const exporter = zipkinExporter(config.zipkinEndpoint);
   const provider = new WebTracerProvider({
+    // head sampling: the decision is made once, at the root (a user action), and travels in
+    // traceparent's flags; the backend's parent-based sampler follows it, so traces stay whole
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio ?? 1) }),
     resource: resourceFromAttributes({
       'service.name': config.serviceName,
       [attrs.USER_AGENT_ORIGINAL]: navigator.userAgent,
@@ -183,6 +203,7 @@ export class UserActions {
     };
     if (this.journey) attributes[attrs.UI_JOURNEY_STEP] = this.journey.steps++;
     const span = this.tracer.startSpan(name, { attributes }, parent);
+    noteSampling(span);
     const ctx = trace.setSpan(parent, span);
     try {
       return await fn(ctx, span);
@@ -200,6 +221,7 @@ export class UserActions {
     const sessionBaggage = propagation.createBaggage({ [attrs.SESSION_ID]: { value: currentSessionId() } });
     const parent = propagation.setBaggage(ROOT_CONTEXT, sessionBaggage);
     const span = this.tracer.startSpan(name, { attributes: { [attrs.UI_ACTION]: name } }, parent);
+    noteSampling(span);
     const onHidden = () => document.visibilityState === 'hidden' && journey.end('abandoned: page hidden');
     const timer = setTimeout(() => journey.end('abandoned: timed out'), JOURNEY_TIMEOUT_MS);
     const journey = {

@@ -1,5 +1,6 @@
 // The trace panel: the last action's trace id, a link to that trace, and one to my whole journey.
 import { currentSessionId } from './session.js';
+import { wasSampled } from './telemetry.js';
 
 /** The viewer URL of everything this session did: our journey page, or a search in real Zipkin. */
 export function journeyUrl(config, sessionId) {
@@ -15,10 +16,14 @@ export function mountTracePanel(panel, config) {
   const traceLink = panel.querySelector('#open-trace');
   const journeyLink = panel.querySelector('#open-journey');
   const id = panel.querySelector('#trace-id');
+  const note = panel.querySelector('#trace-note');
   return (traceId) => {
     if (!traceId || !config.tracing) return;
     panel.hidden = false;
     id.textContent = traceId;
+    const kept = wasSampled(traceId);
+    traceLink.hidden = !kept;
+    note.hidden = kept;
     traceLink.href = new URL(`traces/${traceId}`, config.viewerUrl).href;
     journeyLink.href = journeyUrl(config, currentSessionId());
   };
