@@ -429,6 +429,24 @@ class SpanStore:
             rows = db.execute("SELECT value FROM tag_values WHERE key = ? ORDER BY 1 LIMIT 1000", (key,)).fetchall()
         return [row[0] for row in rows]
 
+    def recent_tag_values(self, key: str, limit: int = 200) -> list[tuple[str, int | None, int]]:
+        """Values of an autocomplete tag key with traces still stored, most recently active first:
+        (value, newest trace's timestamp in microseconds, number of traces)."""
+        found = []
+        with self._reader() as db:
+            values = [row[0] for row in db.execute("SELECT value FROM tag_values WHERE key = ?", (key,))]
+            for start in range(0, len(values), 400):
+                chunk = values[start:start + 400]
+                pairs = ",".join("(?,?)" for _ in chunk)
+                found += db.execute(
+                    f"WITH wanted(value, term) AS (VALUES {pairs}) "
+                    "SELECT w.value, max(t.ts), count(*) FROM wanted w "
+                    "JOIN tag_index i ON i.term = w.term JOIN traces t ON t.key = i.trace_key GROUP BY w.value",
+                    [item for value in chunk for item in (value, tag_term(key, value))],
+                ).fetchall()
+        found.sort(key=lambda row: (row[1] is not None, row[1] or 0), reverse=True)
+        return found[:limit]
+
     def service_names(self) -> list[str]:
         """Every local service name seen, sorted."""
         with self._reader() as db:

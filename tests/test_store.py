@@ -116,3 +116,13 @@ def test_a_new_data_directory_is_created(tmp_path):
     store = SpanStore(str(tmp_path / "new" / "dir" / "spans.db"))
     store.add_spans(trace("0" * 15 + "7", NOW_US))
     assert store.span_count() == 3
+
+
+def test_recent_tag_values_newest_first_and_only_with_traces_left(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"), retention_hours=24, autocomplete_keys=["k"])
+    old, newer, newest = "0" * 15 + "1", "0" * 15 + "2", "0" * 15 + "3"
+    store.add_spans(trace(old, NOW_US - 48 * HOUR_US) + trace(newer, NOW_US - 2 * HOUR_US)
+                    + trace(newest, NOW_US - HOUR_US))
+    assert [value for value, _ts, _n in store.recent_tag_values("k")] == [newest, newer, old]
+    store.enforce_retention(now_us=NOW_US, force=True)
+    assert store.recent_tag_values("k") == [(newest, NOW_US - HOUR_US, 1), (newer, NOW_US - 2 * HOUR_US, 1)]

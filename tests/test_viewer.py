@@ -124,6 +124,16 @@ def test_the_journey_page_lists_a_sessions_actions_in_order_with_gaps(viewer):
     assert inline.nth(1).locator(".detail").is_visible()
 
 
+def test_the_sessions_list_puts_the_most_recently_active_first(viewer):
+    page, url = viewer
+    page.goto(f"{url}/zipkin/journeys")
+    rows = page.locator("table.sessions tbody tr")
+    assert [rows.nth(i).locator("td").first.inner_text() for i in range(rows.count())] == ["other", "s-view"]
+    assert rows.nth(1).locator("td").nth(2).inner_text() == "2"  # f1 and f3
+    rows.nth(1).locator("a").click()
+    page.locator("ol.journey").wait_for()
+
+
 def test_the_dependency_graph_counts_calls_and_errors(viewer):
     page, url = viewer
     page.goto(f"{url}/zipkin/dependency")
