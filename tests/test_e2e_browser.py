@@ -225,6 +225,38 @@ def test_leaving_the_guided_flow_ends_the_journey_as_abandoned(page, collector):
     assert not find(spans, "frontend", "show schedule")  # after the journey: a trace of its own
 
 
+def test_hiding_the_page_ends_the_journey_as_abandoned(page, collector):
+    page.get_by_role("link", name="Plan my day").click()
+    page.get_by_role("button", name="Start").click()
+    journey = last_trace_id(page)
+    page.get_by_role("button", name="ops").click()
+    page.get_by_role("button", name="Review my schedule").wait_for()
+    page.evaluate("""() => {  // the tab goes to the background, as when the user switches away
+        Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+        document.dispatchEvent(new Event('visibilitychange'));
+    }""")
+    spans = wait_for_shape(collector.url, journey, [("frontend", "plan my day", None, None, None)])
+    [root] = find(spans, "frontend", "plan my day")
+    assert root["tags"]["ui.journey.outcome"] == "abandoned: page hidden"
+
+
+def test_a_journey_left_open_for_10_minutes_ends_as_timed_out(browser, backend, collector):
+    context = browser.new_context()
+    page = context.new_page()
+    page.clock.install()  # the page's timers run on a clock the test moves
+    page.goto(backend.url)
+    page.get_by_role("status").filter(has_text="9 talks").wait_for()
+    page.get_by_role("link", name="Plan my day").click()
+    page.get_by_role("button", name="Start").click()
+    journey = last_trace_id(page)
+    page.clock.fast_forward("10:01")
+    page.clock.run_for(2000)  # the batch processor's delay, on the same clock
+    spans = wait_for_shape(collector.url, journey, [("frontend", "plan my day", None, None, None)])
+    [root] = find(spans, "frontend", "plan my day")
+    assert root["tags"]["ui.journey.outcome"] == "abandoned: timed out"
+    context.close()
+
+
 def test_a_session_is_renewed_after_30_minutes_of_inactivity(page, collector):
     first = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
     page.evaluate("""() => {
