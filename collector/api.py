@@ -10,7 +10,7 @@ from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list, inflate
 from .proto import decode_proto_span_list
 from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_ids, parse_trace_query, required
-from .store import SpanStore
+from .store import SpanStore, StoreClosed
 
 JSON = "application/json"
 NAMES_MAX_AGE_S = 300  # Zipkin's QUERY_NAMES_MAX_AGE default
@@ -177,6 +177,13 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(405)
     def method_not_allowed(_error):
         return _text(f"Method {request.method} is not allowed on {request.path}", 405)
+
+    @app.errorhandler(StoreClosed)
+    def shutting_down(error):
+        # a batch that arrives while the collector stops is refused whole, never half stored: retry
+        response = _text(f"Service unavailable: {error}; retry", 503)
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.errorhandler(500)
     def internal_error(_error):

@@ -145,6 +145,10 @@ class TraceQuery:
                 and not remaining and span_name is None and remote is None and duration_ok)
 
 
+class StoreClosed(Exception):
+    """The store was closed (the collector is stopping): nothing was written; the client may retry."""
+
+
 class SpanStore:
     """Spans in one SQLite file (WAL): one serialized writer, readers per thread."""
 
@@ -155,6 +159,7 @@ class SpanStore:
         self.retention_us = retention_hours * 3_600_000_000
         self.autocomplete_keys = frozenset(autocomplete_keys)
         self._last_retention = 0.0
+        self._closed = False
         self._memory = path == ":memory:"
         self._thread_lock = threading.Lock()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
@@ -179,6 +184,8 @@ class SpanStore:
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
         with self._thread_lock:
+            if self._closed:
+                raise StoreClosed("the collector is shutting down")
             if self._lock_file is None:
                 yield
                 return
@@ -194,6 +201,8 @@ class SpanStore:
             with self._write_lock():
                 yield self._writer
             return
+        if self._closed:
+            raise StoreClosed("the collector is shutting down")
         # a pool, not one per thread: the HTTP server starts a thread per request
         try:
             connection = self._readers.get_nowait()
@@ -208,7 +217,11 @@ class SpanStore:
                 connection.close()
 
     def close(self) -> None:
-        """Close every connection."""
+        """Close every connection, once a write in progress has committed; later calls raise StoreClosed."""
+        if self._closed:
+            return
+        with self._write_lock():
+            self._closed = True
         while not self._readers.empty():
             self._readers.get_nowait().close()
         self._writer.close()
