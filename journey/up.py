@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -36,6 +37,17 @@ def child_commands(config: dict) -> dict[str, list[str]]:
     }
 
 
+def _in_use(port: int) -> bool:
+    """Whether something already listens on the port (binding as the servers will, SO_REUSEADDR)."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def _healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as response:
@@ -64,6 +76,12 @@ def run(config: dict) -> int:
         raise SettingError("journey up needs fixed ports (0 is only for the single-service commands)")
     if len(set(ports.values())) < len(ports):
         raise SettingError("--port, --collector-port and --ratings-port must differ")
+    busy = [f"{port} ({name})" for name, port in ports.items() if _in_use(port)]
+    if busy:
+        # checked first: otherwise the servers already there would answer /health for ours
+        print(f"journey up: port {', '.join(busy)} already in use: is another `make demo` running? "
+              "Stop it, or choose other ports (--port, --collector-port, --ratings-port).", file=sys.stderr)
+        return 1
     children: dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:

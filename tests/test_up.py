@@ -57,3 +57,15 @@ def test_up_refuses_one_port_for_both(tmp_path):
         capture_output=True, text=True, timeout=30, cwd=tmp_path,
     )
     assert result.returncode == 2 and "must differ" in result.stderr
+
+
+def test_up_refuses_a_port_another_demo_holds_before_starting_anything(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as held:  # a stale demo still listening
+        taken = held.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "journey", "up", "--port", str(free_port()), "--collector-port", str(taken),
+             "--ratings-port", str(free_port()), "--data-dir", str(tmp_path / "data")],
+            capture_output=True, text=True, timeout=30, cwd=ROOT,
+        )
+    assert result.returncode == 1 and f"port {taken} (collector) already in use" in result.stderr
+    assert "Journey is up" not in result.stdout and not (tmp_path / "data").exists()
