@@ -78,6 +78,15 @@ def candidates(api: ZipkinClient, scope: Scope, svc: str, span: str | None, limi
     return [spans for spans in traces if not _synthetic(spans)]
 
 
+def _age(spans: list[dict]) -> str:
+    """How long ago the trace started, as an attendee reads it ("40 s ago", "3 min ago")."""
+    started = min((s.get("timestamp") for s in spans if s.get("timestamp")), default=None)
+    if started is None:
+        return "time unknown"
+    seconds = max(0, time.time() - started / 1_000_000)
+    return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
+
+
 def _minutes(scope: Scope) -> str:
     return f"{scope.lookback_ms / 60000:g} minutes"
 
@@ -105,8 +114,9 @@ def check_shape(api: ZipkinClient, scope: Scope, find_: tuple[str, str | None], 
             details.append(f"  hint: {expect.hint}")
     link = [api.viewer_url(trace_id)]
     if problems:
-        return Verdict(False, f"your newest {what} ({trace_id}) does not have the shape yet", details, link), spans
-    return Verdict(True, passed, [f"trace {trace_id}: {len(spans)} spans from "
+        return Verdict(False, f"your newest {what} ({trace_id}, {_age(spans)}) does not have the shape yet",
+                       details, link), spans
+    return Verdict(True, passed, [f"trace {trace_id} ({_age(spans)}): {len(spans)} spans from "
                                   f"{', '.join(sorted({service(s) or '?' for s in spans}))}"], link), spans
 
 
