@@ -1,6 +1,6 @@
 """Tracing overhead of the backend: traced vs untraced latency for a representative query mix.
 
-    .venv/bin/python bench/backend_bench.py [--requests 3000]
+    .venv/bin/python bench/backend_bench.py [--requests 3000] [--rounds 5]
 
 Starts a collector, a ratings service (no planted delay) and two identical backends, one traced
 (exporting to the collector) and one with OTEL_SDK_DISABLED=true, planted problems fixed on
@@ -69,6 +69,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests to each backend")
     parser.add_argument("--planted", action="store_true", help="leave the planted problems in (off: fixed)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="split the requests into rounds and print each round's ratio too (shows the noise)")
     args = parser.parse_args()
     fixes = [] if args.planted else ["--fix-n-plus-one", "--fix-slow-ratings", "--fix-flaky-write"]
     processes = []
@@ -89,7 +91,11 @@ def main() -> None:
                 for _, _name, query, variables in ops * 5:
                     call(url, query, variables, "warm-up")
             samples: dict[str, list[float]] = {"traced": [], "untraced": []}
+            rounds: list[tuple[int, int]] = []  # (start, end) sample indexes of each round
+            per_round = max(1, args.requests // max(1, args.rounds))
             for index in range(args.requests):
+                if index % per_round == 0:
+                    rounds.append((index, min(index + per_round, args.requests)))
                 _, _name, query, variables = rng.choice(ops)
                 pair = [("traced", traced_url), ("untraced", untraced_url)]
                 for side, url in pair if index % 2 == 0 else reversed(pair):
@@ -105,6 +111,11 @@ def main() -> None:
           f"planted problems {'in' if args.planted else 'fixed'}; services in the collector: {stored}")
     print(f"untraced  median {statistics.median(u):6.2f} ms   p99 {p99(u):6.2f} ms")
     print(f"traced    median {statistics.median(t):6.2f} ms   p99 {p99(t):6.2f} ms")
+    if len(rounds) > 1:
+        for number, (first, last) in enumerate(rounds, 1):
+            rt, ru = t[first:last], u[first:last]
+            print(f"round {number:2d}  median ratio {statistics.median(rt) / statistics.median(ru):5.2f}   "
+                  f"p99 ratio {p99(rt) / p99(ru):5.2f}   ({last - first} requests each)")
     print(f"ratio     median {statistics.median(t) / statistics.median(u):6.2f}      p99 {p99(t) / p99(u):6.2f}"
           "      targets: median <= 1.15, p99 <= 1.5")
 
