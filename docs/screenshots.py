@@ -50,6 +50,23 @@ def flaky_feedback(page, browser, collector, logs: Path) -> str:
         flaky.stop()
 
 
+def not_sampled(page, collector, logs: Path) -> None:
+    """The trace panel of an action the browser's head sampler dropped (JOURNEY_BROWSER_SAMPLE_RATIO=0)."""
+    unsampled = start_server(
+        ["backend", "--db", f"{logs}/unsampled.db", "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
+         "--viewer-url", f"{collector.url}/zipkin/", "--browser-sample-ratio", "0"],
+        "unsampled-backend", logs,
+    )
+    try:
+        page.goto(unsampled.url)
+        page.get_by_label("Search").fill("delivery")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_text("not sampled").wait_for()
+        page.screenshot(path=IMAGES / "app-not-sampled.png")
+    finally:
+        unsampled.stop()
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -95,6 +112,7 @@ def main() -> None:
                 schedule_trace = wait_for_new_trace(page, journey_trace)
                 page.screenshot(path=IMAGES / "app-schedule.png")
                 flaky_trace = flaky_feedback(page, browser, collector, logs)
+                not_sampled(page, collector, logs)
                 time.sleep(1.5)  # let both sides export
                 shots = {
                     "workshop-search-trace.png": f"{collector.url}/zipkin/traces/{search_trace}",
@@ -111,7 +129,8 @@ def main() -> None:
                     page.screenshot(path=IMAGES / name, full_page="trace" in name)
                     print(f"docs/images/{name}")
                 browser.close()
-            print("docs/images/app-search.png\ndocs/images/app-talk.png\ndocs/images/app-schedule.png")
+            print("docs/images/app-search.png\ndocs/images/app-talk.png\ndocs/images/app-schedule.png\n"
+                  "docs/images/app-not-sampled.png")
         finally:
             for server in (backend, ratings, collector):
                 server.stop()

@@ -185,7 +185,7 @@ def test_a_graphql_error_marks_the_action_span(browser, collector, tmp_path):
 def test_spans_of_the_last_action_arrive_after_navigating_away(page, collector):
     page.get_by_label("Search").fill("caching")
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("status").filter(has_text="1 talks").wait_for()
+    page.get_by_role("status").filter(has_text="1 talk").wait_for()
     trace_id = last_trace_id(page)
     page.goto("about:blank")  # the page is hidden and unloaded: the processor flushes by beacon
     wait_for_shape(collector.url, trace_id, [("frontend", "search talks", None, None, None)])

@@ -28,7 +28,7 @@ export function createTalksView(actions, onTraced) {
     show(root.querySelector('.talks'), data.talks.items.map((talk) => talkItem(talk)));
     render.end();
     // workshop 03 end
-    root.querySelector('[role=status]').textContent = `${data.talks.total} talks`;
+    root.querySelector('[role=status]').textContent = `${data.talks.total} ${data.talks.total === 1 ? 'talk' : 'talks'}`;
     onTraced(traceId);
   }
 
