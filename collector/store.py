@@ -181,11 +181,14 @@ class SpanStore:
         connection.execute("PRAGMA cache_size=-16384")  # 16 MiB per connection
         return connection
 
+    def _ensure_open(self) -> None:
+        if self._closed:
+            raise StoreClosed("the collector is shutting down")
+
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
         with self._thread_lock:
-            if self._closed:
-                raise StoreClosed("the collector is shutting down")
+            self._ensure_open()
             if self._lock_file is None:
                 yield
                 return
@@ -201,8 +204,7 @@ class SpanStore:
             with self._write_lock():
                 yield self._writer
             return
-        if self._closed:
-            raise StoreClosed("the collector is shutting down")
+        self._ensure_open()
         # a pool, not one per thread: the HTTP server starts a thread per request
         try:
             connection = self._readers.get_nowait()

@@ -171,11 +171,8 @@ def journey_page(session_id: str):
 
 def journeys_page():
     """GET /zipkin/journeys: the sessions with traces still stored, most recently active first."""
-    sessions = [
-        {"id": value, "traces": count,
-         "last": datetime.datetime.fromtimestamp(ts / 1e6, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if ts else "—"}
-        for value, ts, count in _store().recent_tag_values("session.id")
-    ]
+    sessions = [{"id": value, "last": ts, "traces": count}
+                for value, ts, count in _store().recent_tag_values("session.id")]
     return render_template("journeys.html", sessions=sessions)
 
 
