@@ -15,6 +15,8 @@ import re
 import sys
 import time
 
+from backend.session import SESSION_ID_PATTERN
+
 from .checkpoints import CHECKPOINTS, Checkpoint, Scope, Verdict, checkpoint, shape_checkpoint
 from .settings import Setting, SettingError, parse_non_negative_int, parse_url
 from .shapes import ShapeError, load_shape
@@ -42,8 +44,8 @@ def parse_trace_id(text: str) -> str:
 
 
 def parse_session(text: str) -> str:
-    """A session id as the app makes them: letters, digits, '-', '_', '.', ':' (at most 128)."""
-    if not re.fullmatch(r"[A-Za-z0-9._:-]{1,128}", text.strip()):
+    """A session id the backend accepts (backend/session.py): letters, digits, '-', '_', '.', ':'."""
+    if not SESSION_ID_PATTERN.fullmatch(text.strip()):
         raise SettingError(f"not a session id (letters, digits, - _ . :): {text[:40]!r}")
     return text.strip()
 

@@ -199,11 +199,12 @@ def n_plus_one(api: ZipkinClient, scope: Scope) -> Verdict:
     spans = traces[0]
     trace_id = spans[0]["traceId"]
     by_id = {s["id"]: s for s in spans}
-    statements = Counter((s.get("tags") or {}).get("db.statement", "?") for s in find(spans, "backend", "select"))
+    selects = find(spans, "backend", "select")
+    statements = Counter((s.get("tags") or {}).get("db.statement", "?") for s in selects)
     statement, times = statements.most_common(1)[0]
     link = [api.viewer_url(trace_id)]
     if times > 2:
-        parents = Counter(by_id.get(s.get("parentId"), {}).get("name", "?") for s in find(spans, "backend", "select")
+        parents = Counter(by_id.get(s.get("parentId"), {}).get("name", "?") for s in selects
                           if (s.get("tags") or {}).get("db.statement") == statement)
         under = ", ".join(f"{n} under '{name}'" for name, n in parents.most_common(3))
         return Verdict(False, f"your newest search ({trace_id}) runs the same query {times} times: an N+1", [
@@ -226,8 +227,8 @@ def slow_dependency(api: ZipkinClient, scope: Scope) -> Verdict:
                hint="is `journey ratings` running and exporting? `journey up` starts it"),
     ]
     todo = "open 'My schedule' in the app: its recommendations ask the ratings service for community scores"
-    traces = candidates(api, scope, "ratings", "get /ratings") or candidates(
-        api, scope, "backend", "resolve query.recommendations")
+    recommendations = candidates(api, scope, "backend", "resolve query.recommendations")
+    traces = candidates(api, scope, "ratings", "get /ratings") or recommendations
     if not traces:
         return _none_found("trace that asked for recommendations", scope, todo)
     spans = traces[0]
@@ -241,9 +242,9 @@ def slow_dependency(api: ZipkinClient, scope: Scope) -> Verdict:
     share = served.get("duration", 0) / max(1, root.get("duration", 1))
     details = [f"ratings answered in {served.get('duration', 0) / 1000:.0f} ms of the "
                f"{root.get('duration', 0) / 1000:.0f} ms trace ({share:.0%}): the third service, a second hop of context"]
-    newest = candidates(api, scope, "backend", "resolve query.recommendations")
-    if newest and not find(newest[0], "ratings", "get /ratings"):
-        details.append(f"your newest recommendations ({newest[0][0]['traceId']}) did not wait for ratings: the cache works")
+    if recommendations and not find(recommendations[0], "ratings", "get /ratings"):
+        details.append(f"your newest recommendations ({recommendations[0][0]['traceId']}) did not wait for "
+                       "ratings: the cache works")
     else:
         details.append("  next: restart with --fix-slow-ratings (JOURNEY_FIX_SLOW_RATINGS=true) and open 'My "
                        "schedule' twice: the second trace has no ratings call")
