@@ -8,7 +8,7 @@ import requests
 
 from conftest import poll_until, start_server
 from trace_shapes import action_shape, find, wait_for_shape
-from ui_steps import finish_plan_my_day
+from ui_steps import finish_plan_my_day, pick_audience, start_plan_my_day
 
 pytestmark = pytest.mark.browser
 
@@ -106,8 +106,7 @@ def test_feedback_form_validates_before_sending(page):
 
 
 def test_the_guided_flow_is_one_trace_with_every_step_under_the_journey(page, collector):
-    page.get_by_role("link", name="Plan my day").click()
-    page.get_by_role("button", name="Start").click()
+    start_plan_my_day(page)
     journey = last_trace_id(page)
     finish_plan_my_day(page)
     steps = ["pick audience", "add to schedule", "review schedule", "submit feedback"]
@@ -212,11 +211,9 @@ def test_the_app_keeps_working_with_the_collector_stopped(page, collector):
 
 
 def test_leaving_the_guided_flow_ends_the_journey_as_abandoned(page, collector):
-    page.get_by_role("link", name="Plan my day").click()
-    page.get_by_role("button", name="Start").click()
+    start_plan_my_day(page)
     journey = last_trace_id(page)
-    page.get_by_role("button", name="ops").click()
-    page.get_by_role("button", name="Review my schedule").wait_for()
+    pick_audience(page, "ops")
     page.get_by_role("link", name="My schedule").click()
     spans = wait_for_shape(collector.url, journey, [
         ("frontend", "plan my day", None, None, None),
@@ -228,11 +225,9 @@ def test_leaving_the_guided_flow_ends_the_journey_as_abandoned(page, collector):
 
 
 def test_hiding_the_page_ends_the_journey_as_abandoned(page, collector):
-    page.get_by_role("link", name="Plan my day").click()
-    page.get_by_role("button", name="Start").click()
+    start_plan_my_day(page)
     journey = last_trace_id(page)
-    page.get_by_role("button", name="ops").click()
-    page.get_by_role("button", name="Review my schedule").wait_for()
+    pick_audience(page, "ops")
     page.evaluate("""() => {  // the tab goes to the background, as when the user switches away
         Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
         document.dispatchEvent(new Event('visibilitychange'));
@@ -248,8 +243,7 @@ def test_a_journey_left_open_for_10_minutes_ends_as_timed_out(browser, backend, 
     page.clock.install()  # the page's timers run on a clock the test moves
     page.goto(backend.url)
     page.get_by_role("status").filter(has_text="9 talks").wait_for()
-    page.get_by_role("link", name="Plan my day").click()
-    page.get_by_role("button", name="Start").click()
+    start_plan_my_day(page)
     journey = last_trace_id(page)
     page.clock.fast_forward("10:01")
     page.clock.run_for(2000)  # the batch processor's delay, on the same clock

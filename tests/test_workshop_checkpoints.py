@@ -14,7 +14,7 @@ import requests
 
 from conftest import ROOT, poll_until, start_server
 from journey.checkpoints import CHECKPOINTS
-from ui_steps import finish_plan_my_day
+from ui_steps import finish_plan_my_day, start_plan_my_day
 
 pytestmark = pytest.mark.browser
 
@@ -64,8 +64,7 @@ def attended(demo, browser):
             f"{demo['collector']}/api/v2/trace/{shown}", timeout=5).json() or []), "the schedule's browser spans")
         page.goto(demo["app"])
         page.get_by_role("status").filter(has_text="9 talks").wait_for()
-    page.get_by_role("link", name="Plan my day").click()
-    page.get_by_role("button", name="Start").click()
+    start_plan_my_day(page)
     finish_plan_my_day(page)
     page.get_by_role("link", name="Talks").click()  # one more search after, for the newest-trace checks
     page.get_by_role("status").filter(has_text="9 talks").wait_for()

@@ -1,6 +1,18 @@
 """What a user does in the app, as steps the browser tests and the workshop checkpoints share."""
 
 
+def start_plan_my_day(page) -> None:
+    """Open 'Plan my day' and press Start: the journey span begins."""
+    page.get_by_role("link", name="Plan my day").click()
+    page.get_by_role("button", name="Start").click()
+
+
+def pick_audience(page, audience: str) -> None:
+    """The journey's first step: choose an audience; the talks to add are shown."""
+    page.get_by_role("button", name=audience).click()
+    page.get_by_role("button", name="Review my schedule").wait_for()
+
+
 def finish_plan_my_day(page) -> None:
     """Go through 'Plan my day' after Start: pick an audience, add a talk, review, rate; it completes."""
     page.get_by_role("button", name="frontend").click()
