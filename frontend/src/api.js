@@ -38,7 +38,7 @@ export async function graphql(ctx, operationName, query, variables = {}) {
   if (body === null) {
     throw new GraphQLRequestError(`The API answered ${response.status} without JSON`, traceId);
   }
-  if (body.errors && body.errors.length) {
+  if (body.errors?.length) {
     throw new GraphQLRequestError(body.errors.map((e) => e.message).join('; '), traceId);
   }
   return { data: body.data, traceId };

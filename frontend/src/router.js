@@ -24,7 +24,7 @@ export function startRouter(root, views, actions, onTraced) {
   async function render(event, element) {
     const url = new URL(window.location.href);
     const matched = match(url.pathname);
-    if (current && current.leave) current.leave();
+    if (current?.leave) current.leave();
     if (!matched) {
       current = null;
       root.innerHTML = '<h2 tabindex="-1">Not found</h2><p><a href="/" data-link>Back to the talks</a></p>';

@@ -264,11 +264,11 @@ export class UntracedActions {
  * Zipkin keeps only an event's name (the JS exporter drops event attributes) but keeps tags.
  */
 function recordError(span, error) {
-  const message = String((error && error.message) || error);
+  const message = String(error?.message || error);
   span.recordException(error instanceof Error ? error : message);
-  span.setAttribute('exception.type', (error && error.name) || 'Error');
+  span.setAttribute('exception.type', error?.name || 'Error');
   span.setAttribute('exception.message', message);
-  if (error && error.stack) span.setAttribute('exception.stacktrace', String(error.stack).slice(0, 2000));
+  if (error?.stack) span.setAttribute('exception.stacktrace', String(error.stack).slice(0, 2000));
   span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 
