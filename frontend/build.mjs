@@ -1,6 +1,7 @@
 // Bundle the app with esbuild into dist/ (index.html + assets/app.js + assets/app.css).
-import { build } from 'esbuild';
+
 import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { build } from 'esbuild';
 
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist/assets', { recursive: true });

@@ -3,9 +3,12 @@
 // every view uses to make a user action one trace: its span is the root, and every fetch the
 // action causes is its child, because the action's context is passed to the API client
 // explicitly (no zone.js: native async/await would lose a zone, and it costs ~36 kB).
-import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
+import { propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import {
-  CompositePropagator, ExportResultCode, W3CBaggagePropagator, W3CTraceContextPropagator,
+  CompositePropagator,
+  ExportResultCode,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { ZipkinExporter } from '@opentelemetry/exporter-zipkin';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
@@ -110,15 +113,19 @@ export function wasSampled(traceId) {
 export function fetchSpan(ctx, method, url) {
   if (!ctx) return { headers: {}, end() {} };
   const tracer = trace.getTracer('journey-frontend');
-  const span = tracer.startSpan(method, {
-    kind: SpanKind.CLIENT,
-    attributes: {
-      'http.request.method': method,
-      'url.full': url.href,
-      'server.address': url.hostname,
-      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+  const span = tracer.startSpan(
+    method,
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': method,
+        'url.full': url.href,
+        'server.address': url.hostname,
+        'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      },
     },
-  }, ctx);
+    ctx,
+  );
   const headers = {};
   if (traceHeaderOrigins.has(url.origin)) propagation.inject(trace.setSpan(ctx, span), headers);
   return {
@@ -156,7 +163,9 @@ export function initTelemetry(config) {
       // flushes by itself when the page is hidden or closed, so the last action's spans still leave
       // batches of at most 64 spans stay under keepalive's 64 kB body limit
       new BatchSpanProcessor(exporter, {
-        scheduledDelayMillis: config.batchDelayMs, maxQueueSize: 1000, maxExportBatchSize: 64,
+        scheduledDelayMillis: config.batchDelayMs,
+        maxQueueSize: 1000,
+        maxExportBatchSize: 64,
       }),
     ],
   });
@@ -282,5 +291,3 @@ function recordUncaughtErrors(tracer) {
   window.addEventListener('error', (event) => record('uncaught error', event.error || event.message));
   window.addEventListener('unhandledrejection', (event) => record('unhandled rejection', event.reason));
 }
-
-

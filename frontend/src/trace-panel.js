@@ -5,7 +5,11 @@ import { wasSampled } from './telemetry.js';
 /** The viewer URL of everything this session did: our journey page, or a search in real Zipkin. */
 export function journeyUrl(config, sessionId) {
   if (config.viewerKind === 'zipkin') {
-    const search = new URLSearchParams({ annotationQuery: `session.id=${sessionId}`, lookback: '86400000', limit: '100' });
+    const search = new URLSearchParams({
+      annotationQuery: `session.id=${sessionId}`,
+      lookback: '86400000',
+      limit: '100',
+    });
     return new URL(`?${search}`, config.viewerUrl).href;
   }
   return new URL(`journeys/${sessionId}`, config.viewerUrl).href;

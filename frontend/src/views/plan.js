@@ -25,19 +25,28 @@ export function createPlanView(actions, onTraced) {
   }
 
   function pickAudience(root) {
-    step(root, html`<h3 tabindex="-1">1. Who are you?</h3>
-      <p>${AUDIENCES.map((a) => html`<button type="button" data-audience="${a}">${a.toLowerCase()}</button> `)}</p>`);
+    step(
+      root,
+      html`<h3 tabindex="-1">1. Who are you?</h3>
+      <p>${AUDIENCES.map((a) => html`<button type="button" data-audience="${a}">${a.toLowerCase()}</button> `)}</p>`,
+    );
   }
 
   function browse(root, talks) {
-    step(root, html`<h3 tabindex="-1">2. Add the talks you want to see</h3>
+    step(
+      root,
+      html`<h3 tabindex="-1">2. Add the talks you want to see</h3>
       <ol class="talks">${talks.map((t) => talkItem(t, html`<button type="button" data-add="${t.id}">Add</button>`))}</ol>
-      <p><button type="button" id="review">Review my schedule</button></p>`);
+      <p><button type="button" id="review">Review my schedule</button></p>`,
+    );
   }
 
   function review(root, schedule) {
-    step(root, html`<h3 tabindex="-1">3. Your day</h3>${scheduleList(schedule, { label: 'Rate 5', data: 'rate' })}
-      <p><button type="button" id="finish">Done without rating</button></p>`);
+    step(
+      root,
+      html`<h3 tabindex="-1">3. Your day</h3>${scheduleList(schedule, { label: 'Rate 5', data: 'rate' })}
+      <p><button type="button" id="finish">Done without rating</button></p>`,
+    );
   }
 
   function bind(root) {
@@ -70,11 +79,16 @@ export function createPlanView(actions, onTraced) {
         });
       } else if (button.dataset.rate) {
         const id = button.dataset.rate;
-        run(root, 'submit feedback', 'button[data-rate]', { [attrs.UI_TALK_ID]: id, [attrs.UI_RATING]: 5 },
+        run(
+          root,
+          'submit feedback',
+          'button[data-rate]',
+          { [attrs.UI_TALK_ID]: id, [attrs.UI_RATING]: 5 },
           async (ctx) => {
             await graphql(ctx, 'SubmitFeedback', SUBMIT_FEEDBACK, { id, rating: 5 });
             finish(root, 'completed');
-          });
+          },
+        );
       } else if (button.id === 'finish') {
         finish(root, 'completed');
       }
@@ -84,18 +98,24 @@ export function createPlanView(actions, onTraced) {
   function finish(root, outcome) {
     if (journey) journey.end(outcome);
     journey = null;
-    step(root, html`<h3 tabindex="-1">Your day is planned.</h3>
-      <p><a href="/schedule" data-link>See my schedule</a> or <button type="button" id="start">plan again</button></p>`);
+    step(
+      root,
+      html`<h3 tabindex="-1">Your day is planned.</h3>
+      <p><a href="/schedule" data-link>See my schedule</a> or <button type="button" id="start">plan again</button></p>`,
+    );
   }
 
   return {
     async render(root, { span }) {
-      show(root, html`<section aria-labelledby="plan-heading">
+      show(
+        root,
+        html`<section aria-labelledby="plan-heading">
         <h2 id="plan-heading" tabindex="-1">Plan my day</h2>
         <p>Three steps from an empty day to a schedule, traced as one journey.</p>
         <div class="step"><p><button type="button" id="start">Start</button></p></div>
         <p class="plan-status" role="status" aria-live="polite"></p>
-      </section>`);
+      </section>`,
+      );
       span.setAttribute(attrs.UI_RESULT_COUNT, 0);
       bind(root.querySelector('section'));
     },

@@ -10,14 +10,17 @@ import { talkItem } from './talks.js';
 export function scheduleList(schedule, button = { label: 'Remove', data: 'remove' }) {
   if (!schedule.talks.length) return html`<p>Nothing planned yet.</p>`;
   return html`${conflictWarning(schedule.conflicts)}<ol class="talks schedule">${schedule.talks.map((talk) =>
-    talkItem(talk, html`<button type="button" data-${raw(button.data)}="${talk.id}">${button.label}</button>`))}</ol>`;
+    talkItem(talk, html`<button type="button" data-${raw(button.data)}="${talk.id}">${button.label}</button>`),
+  )}</ol>`;
 }
 
 export function createScheduleView(actions, onTraced) {
   function paint(root, schedule, recommendations) {
     show(root.querySelector('.my-schedule'), scheduleList(schedule));
-    show(root.querySelector('.recommendations'), recommendations.map((talk) =>
-      talkItem(talk, html`<button type="button" data-add="${talk.id}">Add</button>`)));
+    show(
+      root.querySelector('.recommendations'),
+      recommendations.map((talk) => talkItem(talk, html`<button type="button" data-add="${talk.id}">Add</button>`)),
+    );
   }
 
   async function change(root, name, query, id, element) {
@@ -32,13 +35,16 @@ export function createScheduleView(actions, onTraced) {
 
   return {
     async render(root, { ctx, span }) {
-      show(root, html`<section aria-labelledby="schedule-heading">
+      show(
+        root,
+        html`<section aria-labelledby="schedule-heading">
         <h2 id="schedule-heading" tabindex="-1">My schedule</h2>
         <p class="status" role="status" aria-live="polite"></p>
         <div class="my-schedule"></div>
         <h3>Recommended for you</h3>
         <ol class="talks recommendations"></ol>
-      </section>`);
+      </section>`,
+      );
       const { data, traceId } = await graphql(ctx, 'MySchedule', MY_SCHEDULE);
       span.setAttribute(attrs.UI_RESULT_COUNT, data.mySchedule.talks.length);
       paint(root, data.mySchedule, data.recommendations);

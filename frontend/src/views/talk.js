@@ -36,7 +36,9 @@ export function createTalkView(actions, onTraced) {
       }
       span.setAttribute(attrs.UI_TALK_ID, talk.id);
       let scheduled = data.mySchedule.talks.some((t) => t.id === talk.id);
-      show(root, html`<article aria-labelledby="talk-heading">
+      show(
+        root,
+        html`<article aria-labelledby="talk-heading">
         <p><a href="/" data-link>← All talks</a></p>
         <h2 id="talk-heading" tabindex="-1">${talk.title}</h2>
         <p class="meta">${timeOf(talk.startsAt)}–${timeOf(talk.endsAt)} · ${talk.room} ·
@@ -57,7 +59,8 @@ export function createTalkView(actions, onTraced) {
           <button type="submit">Send feedback</button>
           <div class="feedback-status" role="status" aria-live="polite"></div>
         </form>
-      </article>`);
+      </article>`,
+      );
 
       const toggle = root.querySelector('#toggle-schedule');
       const status = root.querySelector('.schedule-status');
@@ -65,17 +68,26 @@ export function createTalkView(actions, onTraced) {
       label();
       toggle.addEventListener('click', () => {
         const adding = !scheduled;
-        const target = { event: 'click', element: 'button#toggle-schedule', attributes: { [attrs.UI_TALK_ID]: talk.id } };
+        const target = {
+          event: 'click',
+          element: 'button#toggle-schedule',
+          attributes: { [attrs.UI_TALK_ID]: talk.id },
+        };
         toggle.disabled = true;
         actions
           .run(adding ? 'add to schedule' : 'remove from schedule', target, async (actionCtx) => {
-            const [name, query] = adding ? ['AddToSchedule', ADD_TO_SCHEDULE] : ['RemoveFromSchedule', REMOVE_FROM_SCHEDULE];
+            const [name, query] = adding
+              ? ['AddToSchedule', ADD_TO_SCHEDULE]
+              : ['RemoveFromSchedule', REMOVE_FROM_SCHEDULE];
             const result = await graphql(actionCtx, name, query, { id: talk.id });
             onTraced(result.traceId);
             const schedule = adding ? result.data.addToSchedule : result.data.removeFromSchedule;
             scheduled = schedule.talks.some((t) => t.id === talk.id);
-            show(status, html`${scheduled ? 'In your schedule.' : 'Not in your schedule.'}
-              ${conflictWarning(conflictsOf(schedule, talk.id))}`);
+            show(
+              status,
+              html`${scheduled ? 'In your schedule.' : 'Not in your schedule.'}
+              ${conflictWarning(conflictsOf(schedule, talk.id))}`,
+            );
           })
           .catch((error) => (status.textContent = `Could not update the schedule: ${error.message}`))
           .finally(() => {
@@ -98,12 +110,18 @@ export function createTalkView(actions, onTraced) {
         const target = {
           event: 'submit',
           element: 'form.feedback',
-          attributes: { [attrs.UI_TALK_ID]: talk.id, [attrs.UI_RATING]: rating, [attrs.UI_COMMENT_LENGTH]: comment.length },
+          attributes: {
+            [attrs.UI_TALK_ID]: talk.id,
+            [attrs.UI_RATING]: rating,
+            [attrs.UI_COMMENT_LENGTH]: comment.length,
+          },
         };
         actions
           .run('submit feedback', target, async (actionCtx) => {
             const result = await graphql(actionCtx, 'SubmitFeedback', SUBMIT_FEEDBACK, {
-              id: talk.id, rating, comment: comment || null,
+              id: talk.id,
+              rating,
+              comment: comment || null,
             });
             onTraced(result.traceId);
             feedbackStatus.textContent = 'Thank you for your feedback!';

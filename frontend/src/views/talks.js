@@ -25,10 +25,14 @@ export function createTalksView(actions, onTraced) {
     // workshop 03 start: a span of our own, child of the action (its ctx), and an attribute on it
     const render = trace.getTracer('journey-frontend').startSpan('render talks', {}, ctx);
     render.setAttribute(attrs.UI_RENDERED_COUNT, data.talks.items.length);
-    show(root.querySelector('.talks'), data.talks.items.map((talk) => talkItem(talk)));
+    show(
+      root.querySelector('.talks'),
+      data.talks.items.map((talk) => talkItem(talk)),
+    );
     render.end();
     // workshop 03 end
-    root.querySelector('[role=status]').textContent = `${data.talks.total} ${data.talks.total === 1 ? 'talk' : 'talks'}`;
+    root.querySelector('[role=status]').textContent =
+      `${data.talks.total} ${data.talks.total === 1 ? 'talk' : 'talks'}`;
     onTraced(traceId);
   }
 
@@ -36,7 +40,9 @@ export function createTalksView(actions, onTraced) {
     async render(root, { query, ctx, span }) {
       const audience = AUDIENCES.includes(query.get('audience')) ? query.get('audience') : '';
       const search = (query.get('q') || '').slice(0, 200);
-      show(root, html`<section aria-labelledby="talks-heading">
+      show(
+        root,
+        html`<section aria-labelledby="talks-heading">
         <h2 id="talks-heading" tabindex="-1">Day 2 talks</h2>
         <form class="filters" role="search">
           <label>Audience
@@ -50,7 +56,8 @@ export function createTalksView(actions, onTraced) {
         </form>
         <p class="status" role="status" aria-live="polite">Loading…</p>
         <ol class="talks"></ol>
-      </section>`);
+      </section>`,
+      );
       const form = root.querySelector('form');
       form.addEventListener('submit', (event) => {
         event.preventDefault();
