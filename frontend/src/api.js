@@ -1,6 +1,6 @@
 // The GraphQL client. Every call takes the context of the user action that caused it, so its
 // CLIENT span is that action's child even after an `await`.
-import { fetchSpan } from './telemetry.js';
+import { fetchSpan } from './http-span.js';
 
 export class GraphQLRequestError extends Error {
   constructor(message, traceId) {

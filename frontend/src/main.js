@@ -1,7 +1,8 @@
 // Boot: read the runtime config, start telemetry, then route.
 import { startRouter } from './router.js';
-import { initTelemetry, UntracedActions } from './telemetry.js';
+import { initTelemetry } from './telemetry.js';
 import { mountTracePanel } from './trace-panel.js';
+import { UntracedActions } from './user-actions.js';
 import { createPlanView } from './views/plan.js';
 import { createScheduleView } from './views/schedule.js';
 import { createTalkView } from './views/talk.js';

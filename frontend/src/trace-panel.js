@@ -1,6 +1,6 @@
 // The trace panel: the last action's trace id, a link to that trace, and one to my whole journey.
 import { currentSessionId } from './session.js';
-import { wasSampled } from './telemetry.js';
+import { wasSampled } from './user-actions.js';
 
 /** The viewer URL of everything this session did: our journey page, or a search in real Zipkin. */
 export function journeyUrl(config, sessionId) {

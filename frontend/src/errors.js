@@ -1,0 +1,27 @@
+// Failures as span data: a failed span carries the exception, and an error nobody caught
+// becomes a span of its own, so it shows up in the session's journey.
+import { ROOT_CONTEXT, SpanStatusCode } from '@opentelemetry/api';
+
+/**
+ * Mark a span failed by `error`: the exception event, and the same facts as attributes, because
+ * Zipkin keeps only an event's name (the JS exporter drops event attributes) but keeps tags.
+ */
+export function recordError(span, error) {
+  const message = String(error?.message || error);
+  span.recordException(error instanceof Error ? error : message);
+  span.setAttribute('exception.type', error?.name || 'Error');
+  span.setAttribute('exception.message', message);
+  if (error?.stack) span.setAttribute('exception.stacktrace', String(error.stack).slice(0, 2000));
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+}
+
+/** Uncaught errors and unhandled rejections become spans with the exception recorded. */
+export function recordUncaughtErrors(tracer) {
+  const record = (name, error) => {
+    const span = tracer.startSpan(name, {}, ROOT_CONTEXT);
+    recordError(span, error);
+    span.end();
+  };
+  window.addEventListener('error', (event) => record('uncaught error', event.error || event.message));
+  window.addEventListener('unhandledrejection', (event) => record('unhandled rejection', event.reason));
+}
