@@ -17,7 +17,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY backend backend
 COPY collector collector
+COPY common common
 COPY journey journey
+COPY ratings ratings
 RUN pip install --no-cache-dir --disable-pip-version-check . \
     && useradd --create-home --uid 10001 journey \
     && mkdir /data && chown journey /data

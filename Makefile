@@ -1,10 +1,11 @@
 # Journey: `make demo` runs it, `make test` tests it; both install what is missing first.
+# `make lint` checks the code as CI does; `make fmt` formats it.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 FRONTEND_SOURCES := $(shell find frontend/src -type f) frontend/index.html frontend/build.mjs
 
-.PHONY: install demo test screenshots clean
+.PHONY: install demo test lint fmt screenshots clean
 
 install: $(VENV)/.installed frontend/dist/index.html
 
@@ -24,6 +25,14 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 screenshots: install
 	$(BIN)/python docs/screenshots.py

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, g
 from opentelemetry import trace
 
-from journey.settings import resolve
+from common.settings import resolve
 
 __version__ = "0.1.0"
 
@@ -16,10 +16,11 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
     """Build the backend; `config` overrides settings, `tracer_provider` defaults to the global one."""
     from strawberry.flask.views import GraphQLView
 
+    from common.session import known_session_id, session_id_from_headers
+
     from . import data, telemetry, web
-    from .ratings.client import RatingsClient
+    from .ratings_client import RatingsClient
     from .schema import Fixes, PlannerContext, build_schema
-    from .session import known_session_id, session_id_from_headers
     from .settings import SETTINGS, database_path
 
     settings = resolve(SETTINGS, environ={}) | (config or {})
@@ -42,8 +43,10 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
             pool.release(db)
 
     fixes = Fixes(
-        n_plus_one=settings["fix_n_plus_one"], slow_ratings=settings["fix_slow_ratings"],
-        flaky_write=settings["fix_flaky_write"], flaky_write_rate=settings["flaky_write_rate"],
+        n_plus_one=settings["fix_n_plus_one"],
+        slow_ratings=settings["fix_slow_ratings"],
+        flaky_write=settings["fix_flaky_write"],
+        flaky_write_rate=settings["flaky_write_rate"],
     )
     ratings = RatingsClient(settings["ratings_url"], provider, cache=fixes.slow_ratings)
 
@@ -51,10 +54,12 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
         def get_context(self, request, response):
             # the server span already read it when tracing is on; parse the header when it is off
             session_id = known_session_id() or session_id_from_headers(request.headers)
-            return PlannerContext(db=request_db, session_id=session_id,
-                                  fixes=fixes, ratings=ratings, request=request, response=response)
+            return PlannerContext(
+                db=request_db, session_id=session_id, fixes=fixes, ratings=ratings, request=request, response=response
+            )
 
     schema = build_schema(telemetry.graphql_extensions(provider, settings))
+
     @app.errorhandler(413)
     def too_large(_error):
         # in GraphQL's error shape, so the client shows it like any other refusal
@@ -62,6 +67,6 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
         return {"errors": [{"message": f"Request body is larger than the limit of {limit} bytes"}]}, 413
 
     app.add_url_rule("/graphql", view_func=PlannerGraphQLView.as_view("graphql", schema=schema, graphql_ide="graphiql"))
-    telemetry.instrument_app(app, provider, settings)
+    telemetry.instrument_app(app, provider)
     web.init_app(app, settings)
     return app

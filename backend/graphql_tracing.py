@@ -19,15 +19,16 @@ for every field of every response, which made tracing cost ~20 % of a request on
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Generator
+from typing import Any
 
 from graphql import DocumentNode, OperationDefinitionNode, StringValueNode, Visitor, parse, print_ast, visit
 from opentelemetry import context, trace
 from opentelemetry.trace import Span, Status, StatusCode
 from strawberry.extensions import FieldExtension, SchemaExtension
 
-from . import conventions as attrs
+from common import conventions as attrs
 
 MAX_DOCUMENT_LENGTH = 4096
 MAX_RECORDED_ERRORS = 5
@@ -140,10 +141,13 @@ class GraphQLTracing(SchemaExtension):
             errors += [e for e in ctx.result.errors if e not in errors]
         if errors:
             for error in errors[:MAX_RECORDED_ERRORS]:
-                span.add_event("exception", {
-                    attrs.EXCEPTION_TYPE: type(error.original_error or error).__name__,
-                    attrs.EXCEPTION_MESSAGE: error.message,
-                })
+                span.add_event(
+                    "exception",
+                    {
+                        attrs.EXCEPTION_TYPE: type(error.original_error or error).__name__,
+                        attrs.EXCEPTION_MESSAGE: error.message,
+                    },
+                )
             span.set_status(Status(StatusCode.ERROR, errors[0].message))
 
 

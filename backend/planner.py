@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 @dataclass(frozen=True)
@@ -18,7 +18,7 @@ class TalkRow:
     audiences: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, row: tuple) -> "TalkRow":
+    def of(cls, row: tuple) -> TalkRow:
         """A row selected with TALK_COLUMNS: the audiences arrive comma-joined, in no set order."""
         *columns, audiences = row
         return cls(*columns, audiences=tuple(sorted(audiences.split(","))) if audiences else ())
@@ -48,7 +48,7 @@ TALK_COLUMNS = (
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _escape_like(text: str) -> str:
@@ -71,8 +71,7 @@ def find_talks(
     cursor = db.cursor()
     # one query for the page and the total (the window counts before LIMIT applies)
     rows = cursor.execute(
-        f"SELECT {TALK_COLUMNS}, count(*) OVER () FROM talks t {clause} "
-        "ORDER BY t.starts_at, t.title LIMIT ? OFFSET ?",
+        f"SELECT {TALK_COLUMNS}, count(*) OVER () FROM talks t {clause} ORDER BY t.starts_at, t.title LIMIT ? OFFSET ?",
         [*params, limit, offset],
     ).fetchall()
     if rows:
@@ -89,11 +88,15 @@ def get_talk(db: sqlite3.Connection, talk_id: int) -> TalkRow | None:
 
 def talk_speakers(db: sqlite3.Connection, talk_id: int) -> list[SpeakerRow]:
     """The speakers of one talk, in programme order."""
-    rows = db.cursor().execute(
-        "SELECT s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
-        "WHERE ts.talk_id = ? ORDER BY ts.position",
-        (talk_id,),
-    ).fetchall()
+    rows = (
+        db.cursor()
+        .execute(
+            "SELECT s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
+            "WHERE ts.talk_id = ? ORDER BY ts.position",
+            (talk_id,),
+        )
+        .fetchall()
+    )
     return [SpeakerRow(*row) for row in rows]
 
 
@@ -142,7 +145,7 @@ def conflicts(talks: list[TalkRow]) -> list[tuple[TalkRow, TalkRow]]:
     """Pairs of talks that overlap in time (times are ISO 8601 with the same offset)."""
     pairs = []
     for index, first in enumerate(talks):
-        for second in talks[index + 1:]:
+        for second in talks[index + 1 :]:
             if first.starts_at < second.ends_at and second.starts_at < first.ends_at:
                 pairs.append((first, second))
     return pairs

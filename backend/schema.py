@@ -6,8 +6,9 @@ import enum
 import random
 import sqlite3
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import strawberry
 from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
@@ -15,10 +16,11 @@ from opentelemetry import trace
 from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
+from common.conventions import SCHEDULE_CONFLICT_COUNT
+
 from . import planner
-from .conventions import SCHEDULE_CONFLICT_COUNT
 from .graphql_tracing import OperationTrace, TracedResolver
-from .ratings.client import RatingsClient, RatingsUnavailable
+from .ratings_client import RatingsClient, RatingsUnavailable
 
 MAX_PAGE = 100
 MAX_SEARCH_LENGTH = 200
@@ -58,7 +60,7 @@ class PlannerContext:
         """The request's tracer (a no-op one with tracing off), for spans of the app's own work."""
         return self.graphql_trace.tracer if self.graphql_trace else trace.NoOpTracer()
 
-    def has_speakers(self, talk: "Talk") -> bool:
+    def has_speakers(self, talk: Talk) -> bool:
         """Whether a talk's speakers were loaded with its page (the N+1 fix)."""
         return int(talk.id) in self.speakers_by_talk
 
@@ -89,8 +91,9 @@ def _selects(info: Info, *path: str) -> bool:
     raw = info._raw_info
     nodes = list(raw.field_nodes)
     for name in path:
-        nodes = [child for node in nodes for child in _fields(node.selection_set, raw.fragments)
-                 if child.name.value == name]
+        nodes = [
+            child for node in nodes for child in _fields(node.selection_set, raw.fragments) if child.name.value == name
+        ]
     return bool(nodes)
 
 
@@ -123,11 +126,11 @@ class Speaker:
     handle: str | None
 
     @strawberry.field(description="The talks this speaker gives.", extensions=[TracedResolver()])
-    def talks(self, info: Info) -> list["Talk"]:
+    def talks(self, info: Info) -> list[Talk]:
         return [Talk.from_row(row) for row in planner.talks_of_speaker(_context(info).db(), int(self.id))]
 
     @classmethod
-    def from_row(cls, row: planner.SpeakerRow) -> "Speaker":
+    def from_row(cls, row: planner.SpeakerRow) -> Speaker:
         return cls(id=strawberry.ID(str(row.id)), name=row.name, handle=row.handle)
 
 
@@ -156,10 +159,16 @@ class Talk:
         return planner.average_rating(_context(info).db(), int(self.id))
 
     @classmethod
-    def from_row(cls, row: planner.TalkRow) -> "Talk":
-        return cls(id=strawberry.ID(str(row.id)), title=row.title, abstract=row.abstract,
-                   starts_at=row.starts_at, ends_at=row.ends_at, room=row.room,
-                   audiences=[Audience(a) for a in row.audiences])
+    def from_row(cls, row: planner.TalkRow) -> Talk:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            title=row.title,
+            abstract=row.abstract,
+            starts_at=row.starts_at,
+            ends_at=row.ends_at,
+            room=row.room,
+            audiences=[Audience(a) for a in row.audiences],
+        )
 
 
 @strawberry.type
@@ -180,7 +189,7 @@ class Schedule:
     conflicts: list[Conflict]
 
     @classmethod
-    def of_session(cls, ctx: PlannerContext) -> "Schedule":
+    def of_session(cls, ctx: PlannerContext) -> Schedule:
         rows = planner.schedule_talks(ctx.db(), ctx.session())
         # workshop 04 start: a span of our own, child of the resolver's, and an attribute on it
         with ctx.tracer().start_as_current_span("detect conflicts") as span:
@@ -204,7 +213,10 @@ class Feedback:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Talks by start time; filter by audience and a search in title and abstract.", extensions=[TracedResolver()])
+    @strawberry.field(
+        description="Talks by start time; filter by audience and a search in title and abstract.",
+        extensions=[TracedResolver()],
+    )
     def talks(
         self, info: Info, audience: Audience | None = None, search: str | None = None, limit: int = 20, offset: int = 0
     ) -> TalkPage:
@@ -228,11 +240,15 @@ class Query:
         row = planner.get_talk(_context(info).db(), int(text)) if text.isdigit() and len(text) < 10 else None
         return Talk.from_row(row) if row else None
 
-    @strawberry.field(description="The schedule of the session in the request's baggage.", extensions=[TracedResolver()])
+    @strawberry.field(
+        description="The schedule of the session in the request's baggage.", extensions=[TracedResolver()]
+    )
     def my_schedule(self, info: Info) -> Schedule:
         return Schedule.of_session(_context(info))
 
-    @strawberry.field(description="Talks not in my schedule, best community rating first.", extensions=[TracedResolver()])
+    @strawberry.field(
+        description="Talks not in my schedule, best community rating first.", extensions=[TracedResolver()]
+    )
     def recommendations(self, info: Info, limit: int = 3) -> list[Talk]:
         if not 1 <= limit <= MAX_RECOMMENDATIONS:
             raise UserError(f"limit must be between 1 and {MAX_RECOMMENDATIONS}")
@@ -282,7 +298,10 @@ class Mutation:
         planner.remove_from_schedule(ctx.db(), ctx.session(), _existing_talk(ctx, talk_id).id)
         return Schedule.of_session(ctx)
 
-    @strawberry.mutation(description="Rate a talk (1-5) with an optional comment of at most 500 characters.", extensions=[TracedResolver()])
+    @strawberry.mutation(
+        description="Rate a talk (1-5) with an optional comment of at most 500 characters.",
+        extensions=[TracedResolver()],
+    )
     def submit_feedback(self, info: Info, talk_id: strawberry.ID, rating: int, comment: str | None = None) -> Feedback:
         ctx = _context(info)
         ctx.session()
@@ -292,12 +311,20 @@ class Mutation:
             raise UserError(f"comment must be at most {MAX_COMMENT_LENGTH} characters")
         talk = _existing_talk(ctx, talk_id)
         row = planner.FeedbackRow(
-            id=str(uuid.uuid4()), talk_id=talk.id, rating=rating,
-            comment=(comment or "").strip() or None, created_at=planner.now_iso(),
+            id=str(uuid.uuid4()),
+            talk_id=talk.id,
+            rating=rating,
+            comment=(comment or "").strip() or None,
+            created_at=planner.now_iso(),
         )
         _record_feedback(ctx, row)
-        return Feedback(id=strawberry.ID(row.id), talk=Talk.from_row(talk), rating=row.rating,
-                        comment=row.comment, created_at=row.created_at)
+        return Feedback(
+            id=strawberry.ID(row.id),
+            talk=Talk.from_row(talk),
+            rating=row.rating,
+            comment=row.comment,
+            created_at=row.created_at,
+        )
 
 
 def _is_unexpected(error) -> bool:

@@ -1,83 +1,33 @@
 """The one place the backend's tracing is set up: provider, exporter, processors, instrumentations.
 
-Read top to bottom: `build_tracer_provider` makes the SDK pipeline (resource, sampler from the
-standard OTEL_* variables, batch export to Zipkin); `instrument_app` wires it into Flask, SQLite and
-GraphQL. Only the process entry point (journey.cli) installs the provider globally; tests pass their own.
+Read top to bottom: `build_tracer_provider` makes the SDK pipeline (the one every Journey service
+uses, common/tracing.py); `instrument_app` wires it into Flask, `traced_connect` into SQLite and
+`graphql_extensions` into strawberry. Only the process entry point (journey.cli) installs the
+provider globally; tests pass their own.
 """
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from . import conventions as attrs
-from .session import known_session
-
-log = logging.getLogger(__name__)
+from common import tracing
 
 
 def build_tracer_provider(settings: dict[str, Any]) -> trace.TracerProvider:
     """The SDK pipeline from settings: resource, sampler (OTEL_TRACES_SAMPLER), batch export to Zipkin."""
-    if settings["sdk_disabled"]:
-        return trace.NoOpTracerProvider()
     from . import __version__
-    from .zipkin_export import zipkin_exporter
 
-    resource = Resource.create({
-        attrs.SERVICE_NAME: settings["service_name"],
-        attrs.SERVICE_VERSION: __version__,
-        attrs.DEPLOYMENT_ENVIRONMENT: settings["environment"],
-    })
-    provider = TracerProvider(resource=resource)  # sampler from OTEL_TRACES_SAMPLER(_ARG)
-    provider.add_span_processor(SessionIdSpanProcessor())
-    # A bounded queue (2048 spans): with the collector down, spans are dropped, never piled up.
-    # Batches of at most 128: encoding holds the interpreter, so a request waits less behind it.
-    exporter = zipkin_exporter(settings["zipkin_endpoint"])
-    provider.add_span_processor(BatchSpanProcessor(
-        exporter, schedule_delay_millis=settings["bsp_schedule_delay_ms"], max_export_batch_size=128))
-    return provider
+    return tracing.build_tracer_provider(settings, __version__)
 
 
-class SessionIdSpanProcessor(SpanProcessor):
-    """Copies `session.id` (and the `journey.synthetic` mark) from W3C baggage onto every span."""
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        # read once per request when its server span starts (session.with_session), not parsed per span
-        session_id, synthetic = known_session(parent_context)
-        if session_id:
-            span.set_attribute(attrs.SESSION_ID, session_id)
-        if synthetic:
-            span.set_attribute(attrs.SYNTHETIC, True)
-
-
-def instrument_app(app: Flask, tracer_provider: trace.TracerProvider, settings: dict[str, Any]) -> None:
-    """Trace HTTP requests, add the traceresponse header, and make database connections traced."""
-    if isinstance(tracer_provider, trace.NoOpTracerProvider):
-        return
-    from .http_tracing import trace_requests
-
-    # registered first, so its after_request hook runs last, when the server span is still current
-    app.after_request(add_traceresponse_header)
-    trace_requests(app, trace.get_tracer("backend.http_tracing", tracer_provider=tracer_provider))
-
-
-def add_traceresponse_header(response):
-    """W3C Trace Context level 2: tell the caller which trace and span served it."""
-    span_context = trace.get_current_span().get_span_context()
-    if span_context.is_valid:
-        response.headers["traceresponse"] = (
-            f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{int(span_context.trace_flags):02x}"
-        )
-        response.headers["Access-Control-Expose-Headers"] = "traceresponse"
-    return response
+def instrument_app(app: Flask, tracer_provider: trace.TracerProvider) -> None:
+    """Trace HTTP requests and add the traceresponse header."""
+    tracing.instrument_http(app, tracer_provider)
 
 
 def traced_connect(connect: Callable[[], sqlite3.Connection], tracer_provider: trace.TracerProvider):
@@ -98,9 +48,11 @@ def graphql_extensions(tracer_provider: trace.TracerProvider, settings: dict[str
 
     from .graphql_tracing import GraphQLTracing
 
-    return [partial(
-        GraphQLTracing,
-        tracer=trace.get_tracer("backend.graphql_tracing", tracer_provider=tracer_provider),
-        record_document=settings["record_graphql_document"],
-        record_arguments=settings["record_graphql_arguments"],
-    )]
+    return [
+        partial(
+            GraphQLTracing,
+            tracer=trace.get_tracer("backend.graphql_tracing", tracer_provider=tracer_provider),
+            record_document=settings["record_graphql_document"],
+            record_arguments=settings["record_graphql_arguments"],
+        )
+    ]

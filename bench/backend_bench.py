@@ -27,10 +27,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 MIX = [  # (weight, operation name, query, variables)
-    (4, "ShowTalks", "query ShowTalks { talks(limit: 20) { total items { id title startsAt room speakers { name } } } }",
-     {}),
-    (2, "SearchTalks", "query SearchTalks($s: String) { talks(search: $s) { total items { id title } } }",
-     {"s": "kubernetes"}),
+    (
+        4,
+        "ShowTalks",
+        "query ShowTalks { talks(limit: 20) { total items { id title startsAt room speakers { name } } } }",
+        {},
+    ),
+    (
+        2,
+        "SearchTalks",
+        "query SearchTalks($s: String) { talks(search: $s) { total items { id title } } }",
+        {"s": "kubernetes"},
+    ),
     (2, "ShowTalk", 'query ShowTalk { talk(id: "7") { title abstract rating speakers { name handle } } }', {}),
     (1, "MySchedule", "query MySchedule { mySchedule { talks { id title } conflicts { first { id } } } }", {}),
     (1, "AddToSchedule", 'mutation AddToSchedule { addToSchedule(talkId: "3") { talks { id } } }', {}),
@@ -39,8 +47,14 @@ MIX = [  # (weight, operation name, query, variables)
 
 
 def start(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "journey", *args, "--port", "0"], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "journey", *args, "--port", "0"],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
     line = process.stdout.readline()
     url = re.search(r"(http://\S+)", line).group(1)
     threading.Thread(target=process.stdout.read, daemon=True).start()
@@ -49,8 +63,9 @@ def start(args: list[str], env: dict[str, str] | None = None) -> tuple[subproces
 
 def call(url: str, query: str, variables: dict, session: str) -> float:
     body = json.dumps({"query": query, "variables": variables}).encode()
-    request = urllib.request.Request(f"{url}/graphql", data=body, headers={
-        "Content-Type": "application/json", "baggage": f"session.id={session}"})
+    request = urllib.request.Request(
+        f"{url}/graphql", data=body, headers={"Content-Type": "application/json", "baggage": f"session.id={session}"}
+    )
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=30) as response:
         payload = response.read()
@@ -69,8 +84,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests to each backend")
     parser.add_argument("--planted", action="store_true", help="leave the planted problems in (off: fixed)")
-    parser.add_argument("--rounds", type=int, default=1,
-                        help="split the requests into rounds and print each round's ratio too (shows the noise)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="split the requests into rounds and print each round's ratio too (shows the noise)",
+    )
     args = parser.parse_args()
     fixes = [] if args.planted else ["--fix-n-plus-one", "--fix-slow-ratings", "--fix-flaky-write"]
     processes = []
@@ -80,8 +99,16 @@ def main() -> None:
             ratings, ratings_url = start(["ratings", "--delay-ms", "0", "--sdk-disabled"])
             processes += [collector, ratings]
             sink = os.environ.get("BENCH_SINK", f"{collector_url}/api/v2/spans")
-            common = ["backend", "--ratings-url", ratings_url, "--zipkin-endpoint", sink,
-                      "--flaky-write-rate", "0", *fixes]
+            common = [
+                "backend",
+                "--ratings-url",
+                ratings_url,
+                "--zipkin-endpoint",
+                sink,
+                "--flaky-write-rate",
+                "0",
+                *fixes,
+            ]
             traced, traced_url = start([*common, "--db", f"{tmp}/traced.db"])
             untraced, untraced_url = start([*common, "--db", f"{tmp}/untraced.db", "--sdk-disabled"])
             processes += [traced, untraced]
@@ -107,17 +134,23 @@ def main() -> None:
                 process.terminate()
                 process.wait()
     t, u = samples["traced"], samples["untraced"]
-    print(f"{args.requests} requests each, query mix {', '.join(f'{w}x {n}' for w, n, _q, _v in MIX)}; "
-          f"planted problems {'in' if args.planted else 'fixed'}; services in the collector: {stored}")
+    print(
+        f"{args.requests} requests each, query mix {', '.join(f'{w}x {n}' for w, n, _q, _v in MIX)}; "
+        f"planted problems {'in' if args.planted else 'fixed'}; services in the collector: {stored}"
+    )
     print(f"untraced  median {statistics.median(u):6.2f} ms   p99 {p99(u):6.2f} ms")
     print(f"traced    median {statistics.median(t):6.2f} ms   p99 {p99(t):6.2f} ms")
     if len(rounds) > 1:
         for number, (first, last) in enumerate(rounds, 1):
             rt, ru = t[first:last], u[first:last]
-            print(f"round {number:2d}  median ratio {statistics.median(rt) / statistics.median(ru):5.2f}   "
-                  f"p99 ratio {p99(rt) / p99(ru):5.2f}   ({last - first} requests each)")
-    print(f"ratio     median {statistics.median(t) / statistics.median(u):6.2f}      p99 {p99(t) / p99(u):6.2f}"
-          "      targets: median <= 1.15, p99 <= 1.5")
+            print(
+                f"round {number:2d}  median ratio {statistics.median(rt) / statistics.median(ru):5.2f}   "
+                f"p99 ratio {p99(rt) / p99(ru):5.2f}   ({last - first} requests each)"
+            )
+    print(
+        f"ratio     median {statistics.median(t) / statistics.median(u):6.2f}      p99 {p99(t) / p99(u):6.2f}"
+        "      targets: median <= 1.15, p99 <= 1.5"
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def start_collector(db: Path) -> tuple[subprocess.Popen, str]:
     process = subprocess.Popen(
         [sys.executable, "-m", "journey", "collector", "--port", "0", "--db", str(db), "--max-spans", "5000000"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     line = process.stdout.readline()
     url = re.search(r"(http://\S+)", line).group(1)
@@ -105,8 +108,10 @@ def main() -> None:
             acknowledged, seconds = ingest(url, bodies)
             spans_acked = sum(len(batches[i]) for i in range(len(batches)))  # all or the count below says
             rate = args.throughput_spans / seconds
-            print(f"ingest: {args.throughput_spans} spans in {seconds:.1f} s = {rate:,.0f} spans/s "
-                  f"(4 clients, batches of 100)   target >= 20,000")
+            print(
+                f"ingest: {args.throughput_spans} spans in {seconds:.1f} s = {rate:,.0f} spans/s "
+                f"(4 clients, batches of 100)   target >= 20,000"
+            )
             print(f"        acknowledged {acknowledged}/{len(bodies)} batches")
 
             expected: dict[str, int] = {}
@@ -116,11 +121,13 @@ def main() -> None:
             ids = list(expected)
             stored = 0
             for start in range(0, len(ids), 50):
-                chunk = ids[start:start + 50]
+                chunk = ids[start : start + 50]
                 _ms, body = get(f"{url}/api/v2/traceMany?traceIds={','.join(chunk)}")
                 stored += sum(len(trace) for trace in json.loads(body))
-            print(f"        queryable afterwards: {stored}/{spans_acked} spans "
-                  f"({'zero loss' if stored == spans_acked and acknowledged == len(bodies) else 'LOSS'})")
+            print(
+                f"        queryable afterwards: {stored}/{spans_acked} spans "
+                f"({'zero loss' if stored == spans_acked and acknowledged == len(bodies) else 'LOSS'})"
+            )
             del bodies
 
             remaining, seed = args.spans - args.throughput_spans, 2
@@ -132,22 +139,29 @@ def main() -> None:
                 remaining -= chunk
                 seed += 1
             _ms, body = get(f"{url}/health")
-            print(f"filled to {args.spans:,} spans in {time.perf_counter() - fill_started:.0f} s; db "
-                  f"{sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6:,.0f} MB")
+            print(
+                f"filled to {args.spans:,} spans in {time.perf_counter() - fill_started:.0f} s; db "
+                f"{sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6:,.0f} MB"
+            )
 
             rng = random.Random(3)
             sample = rng.sample(ids, min(args.queries, len(ids)))
             trace_ms = [get(f"{url}/api/v2/trace/{trace_id}")[0] for trace_id in sample]
-            traces_ms = [get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES)}&limit=10")[0]
-                         for _ in range(args.queries)]
+            traces_ms = [
+                get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES)}&limit=10")[0] for _ in range(args.queries)
+            ]
             annotation_ms = [
-                get(f"{url}/api/v2/traces?serviceName=frontend&limit=10&annotationQuery="
-                    f"session.id%3Dsession-{rng.randrange(5000)}")[0]
+                get(
+                    f"{url}/api/v2/traces?serviceName=frontend&limit=10&annotationQuery="
+                    f"session.id%3Dsession-{rng.randrange(5000)}"
+                )[0]
                 for _ in range(args.queries)
             ]
             common_ms = [
-                get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES[1:])}&limit=10&annotationQuery="
-                    "http.response.status_code%3D500%20and%20error")[0]
+                get(
+                    f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES[1:])}&limit=10&annotationQuery="
+                    "http.response.status_code%3D500%20and%20error"
+                )[0]
                 for _ in range(args.queries)
             ]
             absent_ms = [
@@ -160,8 +174,10 @@ def main() -> None:
             print(f"/traces?annotationQuery=status 500 and error   {percentiles(common_ms)}")
             print(f"/traces?annotationQuery=<value no span has>    {percentiles(absent_ms)}   (scans the whole day)")
             workers = len(process_tree(process.pid)) - 1
-            print(f"collector peak RSS: {peak_rss_mb(process.pid):.0f} MB, all {workers} workers and their "
-                  f"supervisor together   target <= 300 MB")
+            print(
+                f"collector peak RSS: {peak_rss_mb(process.pid):.0f} MB, all {workers} workers and their "
+                f"supervisor together   target <= 300 MB"
+            )
         finally:
             process.terminate()
             process.wait()

@@ -12,8 +12,8 @@ Everything runs on this machine's loopback, bounded in time; each scenario print
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import re
 import signal
 import sqlite3
@@ -34,8 +34,13 @@ class Process:
 
     def __init__(self, args: list[str], port: int = 0) -> None:
         self.args, self.lines = args, []
-        self.process = subprocess.Popen([sys.executable, "-m", "journey", *args, "--port", str(port)], cwd=ROOT,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "journey", *args, "--port", str(port)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         first = self.process.stdout.readline()
         self.lines.append(first)
         found = re.search(r"(http://\S+)", first)
@@ -50,10 +55,8 @@ class Process:
         """Resident memory of the process and its workers."""
         total, pids = 0, [self.process.pid]
         for task in Path(f"/proc/{self.process.pid}/task").iterdir():
-            try:
+            with contextlib.suppress(FileNotFoundError):  # a request thread that just ended
                 pids += [int(p) for p in (task / "children").read_text().split()]
-            except FileNotFoundError:
-                pass  # a request thread that just ended
         for pid in pids:
             try:
                 status = Path(f"/proc/{pid}/status").read_text()
@@ -70,31 +73,64 @@ class Process:
 
 def stored_spans(collector: str, service: str) -> int:
     """How many spans of `service` the collector holds (from the last day, up to 100,000 traces)."""
-    traces = json.loads(urllib.request.urlopen(
-        f"{collector}/api/v2/traces?serviceName={service}&limit=100000&lookback=86400000").read())
-    return sum(1 for trace in traces for span in trace
-               if span.get("localEndpoint", {}).get("serviceName") == service)
+    traces = json.loads(
+        urllib.request.urlopen(f"{collector}/api/v2/traces?serviceName={service}&limit=100000&lookback=86400000").read()
+    )
+    return sum(1 for trace in traces for span in trace if span.get("localEndpoint", {}).get("serviceName") == service)
 
 
 def latency_ms(app: str) -> float:
     body = json.dumps({"query": "query ShowTalks { talks { total } }"}).encode()
     started = time.perf_counter()
-    urllib.request.urlopen(urllib.request.Request(f"{app}/graphql", data=body,
-                                                  headers={"Content-Type": "application/json"}), timeout=10).read()
+    urllib.request.urlopen(
+        urllib.request.Request(f"{app}/graphql", data=body, headers={"Content-Type": "application/json"}), timeout=10
+    ).read()
     return (time.perf_counter() - started) * 1000
 
 
 def stack(tmp: str, collector_port: int = 0) -> tuple[Process, Process]:
     collector = Process(["collector", "--db", f"{tmp}/spans.db"], collector_port)
-    backend = Process(["backend", "--db", f"{tmp}/app.db", "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-                       "--ratings-url", "http://127.0.0.1:9", "--flaky-write-rate", "0", "--batch-delay", "200"])
+    backend = Process(
+        [
+            "backend",
+            "--db",
+            f"{tmp}/app.db",
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+            "--flaky-write-rate",
+            "0",
+            "--batch-delay",
+            "200",
+        ]
+    )
     return collector, backend
 
 
 def load(app: str, collector: str, seconds: int, users: int = 4) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "journey", "load", "--url", app, "--collector", collector,
-                           "--users", str(users), "--duration", str(seconds), "--think-ms", "100"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "journey",
+            "load",
+            "--url",
+            app,
+            "--collector",
+            collector,
+            "--users",
+            str(users),
+            "--duration",
+            str(seconds),
+            "--think-ms",
+            "100",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    )
 
 
 def soak(minutes: float) -> None:
@@ -102,7 +138,9 @@ def soak(minutes: float) -> None:
         collector, backend = stack(tmp)
         samples = []
         try:
-            runner = threading.Thread(target=lambda: samples.append(load(backend.url, collector.url, int(minutes * 60))))
+            runner = threading.Thread(
+                target=lambda: samples.append(load(backend.url, collector.url, int(minutes * 60)))
+            )
             runner.start()
             memory, p99s, started = [], [], time.monotonic()
             while runner.is_alive():
@@ -122,8 +160,10 @@ def soak(minutes: float) -> None:
             warm = [m for m in memory if m[0] > 60] or memory
             for name, index in (("collector", 1), ("backend", 2)):
                 values = [m[index] for m in warm]
-                print(f"{name} RSS after warm-up: {min(values):.0f}–{max(values):.0f} MB "
-                      f"({(max(values) / min(values) - 1) * 100:.0f} % spread)")
+                print(
+                    f"{name} RSS after warm-up: {min(values):.0f}–{max(values):.0f} MB "
+                    f"({(max(values) / min(values) - 1) * 100:.0f} % spread)"
+                )
             print("probe p99 every 10 s (ms): " + " ".join(f"{p:.0f}" for p in p99s))
         finally:
             backend.stop()
@@ -171,10 +211,14 @@ def down(seconds: int) -> None:
             time.sleep(1.5)
             log = "".join(backend.lines)
             dropped = re.findall(r"\((\d+) dropped meanwhile\)", log)
-            print(f"median latency: {normal:.1f} ms before, {statistics.median(during):.1f} ms with the collector down "
-                  f"({len(during)} requests over {seconds} s)")
-            print(f"backend said 'cannot export' {log.count('cannot export spans')} time(s); recovered: "
-                  f"{'yes' if 'spans reach' in log else 'no'}; spans dropped: {dropped[-1] if dropped else '?'}")
+            print(
+                f"median latency: {normal:.1f} ms before, {statistics.median(during):.1f} ms with the collector down "
+                f"({len(during)} requests over {seconds} s)"
+            )
+            print(
+                f"backend said 'cannot export' {log.count('cannot export spans')} time(s); recovered: "
+                f"{'yes' if 'spans reach' in log else 'no'}; spans dropped: {dropped[-1] if dropped else '?'}"
+            )
             print(f"spans stored after recovery: {stored_spans(collector.url, 'backend')}")
         finally:
             backend.stop()
@@ -187,15 +231,27 @@ def corrupt() -> None:
         bad.write_bytes(b"definitely not SQLite " * 1000)
         before = bad.read_bytes()
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "journey", "collector", "--db", str(bad), "--port", "0"],
-                                cwd=ROOT, capture_output=True, text=True, timeout=30)
-        print(f"corrupt file: exit {result.returncode} after {time.monotonic() - started:.1f} s: "
-              f"{result.stderr.strip()} (file {'untouched' if bad.read_bytes() == before else 'CHANGED'})")
+        result = subprocess.run(
+            [sys.executable, "-m", "journey", "collector", "--db", str(bad), "--port", "0"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        print(
+            f"corrupt file: exit {result.returncode} after {time.monotonic() - started:.1f} s: "
+            f"{result.stderr.strip()} (file {'untouched' if bad.read_bytes() == before else 'CHANGED'})"
+        )
         # unwritable: as root a read-only directory is still writable, so use a path under a regular file
         blocked = Path(tmp) / "a-file"
         blocked.write_text("not a directory")
-        result = subprocess.run([sys.executable, "-m", "journey", "collector", "--db", str(blocked / "spans.db"),
-                                 "--port", "0"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            [sys.executable, "-m", "journey", "collector", "--db", str(blocked / "spans.db"), "--port", "0"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         print(f"unwritable location: exit {result.returncode}: {result.stderr.strip()}")
 
 
@@ -207,8 +263,9 @@ def main() -> None:
     sub.add_parser("down").add_argument("--seconds", type=int, default=30)
     sub.add_parser("corrupt")
     args = parser.parse_args()
-    {"soak": lambda: soak(args.minutes), "kill": kill, "down": lambda: down(args.seconds),
-     "corrupt": corrupt}[args.scenario]()
+    {"soak": lambda: soak(args.minutes), "kill": kill, "down": lambda: down(args.seconds), "corrupt": corrupt}[
+        args.scenario
+    ]()
 
 
 if __name__ == "__main__":

@@ -28,8 +28,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def start(args: list[str]) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen([sys.executable, "-m", "journey", *args, "--port", "0"], cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "journey", *args, "--port", "0"],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = re.search(r"(http://\S+)", process.stdout.readline()).group(1)
     threading.Thread(target=process.stdout.read, daemon=True).start()
     return process, url
@@ -64,12 +69,23 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
         collector, collector_url = start(["collector", "--db", f"{tmp}/spans.db"])
-        backend, app_url = start(["backend", "--db", f"{tmp}/app.db", "--zipkin-endpoint",
-                                  f"{collector_url}/api/v2/spans", "--ratings-url", "http://127.0.0.1:9"])
+        backend, app_url = start(
+            [
+                "backend",
+                "--db",
+                f"{tmp}/app.db",
+                "--zipkin-endpoint",
+                f"{collector_url}/api/v2/spans",
+                "--ratings-url",
+                "http://127.0.0.1:9",
+            ]
+        )
         try:
             raw, zipped = shipped_javascript(app_url)
-            print(f"JavaScript for the first page: {raw / 1024:.1f} kB, {zipped / 1024:.1f} kB gzipped   "
-                  f"budget <= 50 kB gzipped")
+            print(
+                f"JavaScript for the first page: {raw / 1024:.1f} kB, {zipped / 1024:.1f} kB gzipped   "
+                f"budget <= 50 kB gzipped"
+            )
             timings = []
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
@@ -90,9 +106,11 @@ def main() -> None:
                     time.sleep(0.3)  # a user's pause, so clicks do not line up with the export timer
                 browser.close()
             ordered = sorted(timings)
-            print(f"click to queryable trace ({args.clicks} clicks, batch delay 500 ms): median "
-                  f"{statistics.median(ordered):.2f} s, p95 {ordered[int(len(ordered) * 0.95) - 1]:.2f} s, "
-                  f"max {ordered[-1]:.2f} s   budget <= 1 s")
+            print(
+                f"click to queryable trace ({args.clicks} clicks, batch delay 500 ms): median "
+                f"{statistics.median(ordered):.2f} s, p95 {ordered[int(len(ordered) * 0.95) - 1]:.2f} s, "
+                f"max {ordered[-1]:.2f} s   budget <= 1 s"
+            )
         finally:
             for process in (backend, collector):
                 process.terminate()

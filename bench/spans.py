@@ -38,9 +38,13 @@ def make_trace(rng: random.Random, now_us: int, spans_per_trace: int) -> list[di
         for extra in range(rng.randrange(0, 11)):
             tags[f"app.detail.{extra}"] = _hex(rng, 32)
         span = {
-            "traceId": trace_id, "id": span_id, "name": rng.choice(OPERATIONS).lower() if index else "show talks",
-            "timestamp": start + index * 50, "duration": rng.randrange(50, 200_000),
-            "localEndpoint": {"serviceName": service, "ipv4": "10.0.0.2", "port": 8000}, "tags": tags,
+            "traceId": trace_id,
+            "id": span_id,
+            "name": rng.choice(OPERATIONS).lower() if index else "show talks",
+            "timestamp": start + index * 50,
+            "duration": rng.randrange(50, 200_000),
+            "localEndpoint": {"serviceName": service, "ipv4": "10.0.0.2", "port": 8000},
+            "tags": tags,
         }
         if index:
             span["parentId"] = spans[rng.randrange(index)]["id"]
@@ -59,4 +63,4 @@ def make_batches(count: int, batch_size: int = 100, seed: int = 7) -> list[list[
     while len(spans) < count:
         spans.extend(make_trace(rng, now_us, rng.randrange(10, 21)))
     spans = spans[:count]
-    return [spans[i:i + batch_size] for i in range(0, count, batch_size)]
+    return [spans[i : i + batch_size] for i in range(0, count, batch_size)]

@@ -30,18 +30,32 @@ sys.path.insert(0, str(ROOT / "tests"))
 def big_trace(count: int) -> list[dict]:
     rng = random.Random(9)
     now = int(time.time() * 1_000_000)
-    spans = [{"traceId": "b1" * 8, "id": f"{1:016x}", "name": "plan my day", "timestamp": now - 60_000_000,
-              "duration": 50_000_000, "localEndpoint": {"serviceName": "frontend"}}]
+    spans = [
+        {
+            "traceId": "b1" * 8,
+            "id": f"{1:016x}",
+            "name": "plan my day",
+            "timestamp": now - 60_000_000,
+            "duration": 50_000_000,
+            "localEndpoint": {"serviceName": "frontend"},
+        }
+    ]
     for index in range(2, count + 1):
         parent = spans[rng.randrange(max(0, len(spans) - 30), len(spans))]
         start = parent["timestamp"] + rng.randrange(0, max(parent["duration"] // 2, 1))
-        spans.append({
-            "traceId": "b1" * 8, "id": f"{index:016x}", "parentId": parent["id"],
-            "name": rng.choice(["post", "post /graphql", "query searchtalks", "resolve talk.speakers", "select"]),
-            "kind": rng.choice(["CLIENT", "SERVER", None]) or "CLIENT", "timestamp": start,
-            "duration": max(parent["duration"] // 3, 10), "localEndpoint": {"serviceName": rng.choice(
-                ["frontend", "backend", "ratings"])}, "tags": {"db.system": "sqlite", "session.id": "bench"},
-        })
+        spans.append(
+            {
+                "traceId": "b1" * 8,
+                "id": f"{index:016x}",
+                "parentId": parent["id"],
+                "name": rng.choice(["post", "post /graphql", "query searchtalks", "resolve talk.speakers", "select"]),
+                "kind": rng.choice(["CLIENT", "SERVER", None]) or "CLIENT",
+                "timestamp": start,
+                "duration": max(parent["duration"] // 3, 10),
+                "localEndpoint": {"serviceName": rng.choice(["frontend", "backend", "ratings"])},
+                "tags": {"db.system": "sqlite", "session.id": "bench"},
+            }
+        )
     return spans
 
 
@@ -54,9 +68,13 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
-        process = subprocess.Popen([sys.executable, "-m", "journey", "collector", "--port", "0", "--db",
-                                    f"{tmp}/spans.db"], cwd=ROOT, text=True, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "journey", "collector", "--port", "0", "--db", f"{tmp}/spans.db"],
+            cwd=ROOT,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         url = re.search(r"(http://\S+)", process.stdout.readline()).group(1)
         threading.Thread(target=process.stdout.read, daemon=True).start()
         try:
@@ -72,8 +90,10 @@ def main() -> None:
                 rows = page.locator("li.row").count()
                 browser.close()
             timings = timings[1:]  # the first load warms the server
-            print(f"{args.spans}-span trace page ({rows} rows): median {statistics.median(timings):.2f} s, "
-                  f"worst {max(timings):.2f} s over {args.runs} loads   target <= 1 s")
+            print(
+                f"{args.spans}-span trace page ({rows} rows): median {statistics.median(timings):.2f} s, "
+                f"worst {max(timings):.2f} s over {args.runs} loads   target <= 1 s"
+            )
         finally:
             process.terminate()
             process.wait()

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 
-from journey.settings import resolve
+from common.settings import resolve
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -20,7 +20,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["JOURNEY"] = settings
     app.config["MAX_CONTENT_LENGTH"] = settings["max_body_bytes"]
     app.extensions["span_store"] = SpanStore(
-        database_path(settings), max_spans=settings["max_spans"], retention_hours=settings["retention_hours"],
+        database_path(settings),
+        max_spans=settings["max_spans"],
+        retention_hours=settings["retention_hours"],
         autocomplete_keys=settings["autocomplete_keys"],
     )
     cors.init_app(app, settings["allowed_origins"])

@@ -50,10 +50,8 @@ def post_spans() -> Response:
     try:
         if "gzip" in request.headers.get("Content-Encoding", "").lower():
             body = inflate(body, limit)
-        if content_type == "application/x-protobuf":
-            spans = decode_proto_span_list(body)
-        else:
-            spans = decode_span_list(body)
+        decode = decode_proto_span_list if content_type == "application/x-protobuf" else decode_span_list
+        spans = decode(body)
     except SpanDecodeError as error:
         return _text(str(error), error.status)
     store = _store()
@@ -128,7 +126,7 @@ def health() -> Response:
     """200 UP once the database answers; 503 DOWN otherwise."""
     try:
         _store().check()
-    except Exception as error:  # any storage failure means not ready
+    except Exception as error:  # noqa: BLE001 - any storage failure means not ready
         body = {"status": "DOWN", "zipkin": {"status": "DOWN", "details": {"error": str(error)}}}
         return Response(json.dumps(body), status=503, mimetype=JSON)
     body = {"status": "UP", "zipkin": {"status": "UP", "details": {"SQLiteStorage": {"status": "UP"}}}}

@@ -9,7 +9,8 @@ when its span, or the client half of it, has an `error` tag.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 Span = dict[str, Any]
 

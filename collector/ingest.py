@@ -99,7 +99,7 @@ def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
     kind = raw.get("kind")
     if kind is not None:
         if kind not in KINDS:
-            raise FieldError(f"kind", f"{kind!r} is not one of CLIENT, SERVER, PRODUCER, CONSUMER")
+            raise FieldError("kind", f"{kind!r} is not one of CLIENT, SERVER, PRODUCER, CONSUMER")
         span["kind"] = kind
     name = _optional_string(raw.get("name"), "name")
     if name:
@@ -127,11 +127,11 @@ def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
 
 def _hex_id(value: Any, field: str, max_length: int, allow_zero: bool = False) -> str:
     if value is None:
-        raise FieldError(f"{field}", f"required")
+        raise FieldError(f"{field}", "required")
     if not isinstance(value, str):
         raise FieldError(f"{field}", f"expected a lower-hex string, got {type(value).__name__}")
     if not value:
-        raise FieldError(f"{field}", f"empty")
+        raise FieldError(f"{field}", "empty")
     if len(value) > max_length:
         raise FieldError(f"{field}", f"{value[:40]!r} is longer than {max_length} characters")
     if not set(value) <= HEX:
@@ -139,7 +139,7 @@ def _hex_id(value: Any, field: str, max_length: int, allow_zero: bool = False) -
     width = 16 if len(value) <= 16 else 32
     padded = value.rjust(width, "0")
     if not allow_zero and set(padded) == {"0"}:
-        raise FieldError(f"{field}", f"all zeros")
+        raise FieldError(f"{field}", "all zeros")
     return padded
 
 
@@ -168,7 +168,7 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise FieldError(f"{field}", f"expected an object")
+        raise FieldError(f"{field}", "expected an object")
     endpoint: dict[str, Any] = {}
     service = _optional_string(value.get("serviceName"), f"{field}.serviceName")
     if service:
@@ -206,11 +206,11 @@ def _annotations(value: Any) -> list[dict[str, Any]]:
     seen = set()
     for index, item in enumerate(value):
         if not isinstance(item, dict):
-            raise FieldError(f"annotations[{index}]", f"expected an object")
+            raise FieldError(f"annotations[{index}]", "expected an object")
         timestamp = _microseconds(item.get("timestamp"), f"annotations[{index}].timestamp")
         text = _optional_string(item.get("value"), f"annotations[{index}].value")
         if timestamp is None or not text:
-            raise FieldError(f"annotations[{index}]", f"both timestamp and value are required")
+            raise FieldError(f"annotations[{index}]", "both timestamp and value are required")
         seen.add((timestamp, text))
     return [{"timestamp": ts, "value": text} for ts, text in sorted(seen)]
 
@@ -230,5 +230,5 @@ def _flag(value: Any, field: str) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise FieldError(f"{field}", f"expected true or false")
+        raise FieldError(f"{field}", "expected true or false")
     return value

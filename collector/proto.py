@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from .ingest import SpanDecodeError, normalize_spans
 
@@ -51,7 +52,7 @@ def _fields(data: bytes) -> Iterator[tuple[int, int, Any]]:
             length, pos = _varint(data, pos)
             if pos + length > len(data):
                 raise _Malformed("truncated length-delimited field")
-            value, pos = data[pos:pos + length], pos + length
+            value, pos = data[pos : pos + length], pos + length
         elif wire == FIXED32:
             if pos + 4 > len(data):
                 raise _Malformed("truncated fixed32")

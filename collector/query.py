@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .ingest import HEX
 from .store import TraceQuery, now_micros
-
 
 MAX_MICROS = 2**63 - 1
 

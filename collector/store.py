@@ -14,14 +14,15 @@ import fcntl
 import json
 import queue
 import sqlite3
-import threading
 import struct
+import threading
 import time
 import zlib
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 MAX_IDLE_READERS = 4
 RETENTION_INTERVAL_S = 30
@@ -140,9 +141,15 @@ class TraceQuery:
             if not duration_ok:
                 duration = span.get("duration", 0)
                 duration_ok = duration >= self.min_duration and (
-                    self.max_duration is None or duration <= self.max_duration)
-        return ((self.service_name is None or self.service_name in services)
-                and not remaining and span_name is None and remote is None and duration_ok)
+                    self.max_duration is None or duration <= self.max_duration
+                )
+        return (
+            (self.service_name is None or self.service_name in services)
+            and not remaining
+            and span_name is None
+            and remote is None
+            and duration_ok
+        )
 
 
 class StoreClosed(Exception):
@@ -152,8 +159,9 @@ class StoreClosed(Exception):
 class SpanStore:
     """Spans in one SQLite file (WAL): one serialized writer, readers per thread."""
 
-    def __init__(self, path: str, max_spans: int = 2_000_000, retention_hours: int = 168,
-                 autocomplete_keys: Iterable[str] = ()) -> None:
+    def __init__(
+        self, path: str, max_spans: int = 2_000_000, retention_hours: int = 168, autocomplete_keys: Iterable[str] = ()
+    ) -> None:
         self.path = path
         self.max_spans = max_spans
         self.retention_us = retention_hours * 3_600_000_000
@@ -267,15 +275,26 @@ class SpanStore:
                 span_rows, term_rows, tag_rows = [], [], []
                 for trace_id, trace in per_trace.items():
                     key = self._upsert_trace(db, trace_id, trace["time"], len(trace["spans"]))
-                    term_rows.append((key, b"".join(term_hashes(service, terms)
-                                                    for service, terms in trace["terms"].items()),
-                                      struct.pack(f"<{len(trace['tags'])}I", *trace["tags"])))
+                    term_rows.append(
+                        (
+                            key,
+                            b"".join(term_hashes(service, terms) for service, terms in trace["terms"].items()),
+                            struct.pack(f"<{len(trace['tags'])}I", *trace["tags"]),
+                        )
+                    )
                     tag_rows.extend((term, key) for term in trace["tags"])
-                    span_rows.extend((
-                        key, s.get("localEndpoint", {}).get("serviceName"), s.get("name"),
-                        s.get("remoteEndpoint", {}).get("serviceName"), s.get("timestamp"), s.get("duration"),
-                        json.dumps(s, separators=(",", ":")),
-                    ) for s in trace["spans"])
+                    span_rows.extend(
+                        (
+                            key,
+                            s.get("localEndpoint", {}).get("serviceName"),
+                            s.get("name"),
+                            s.get("remoteEndpoint", {}).get("serviceName"),
+                            s.get("timestamp"),
+                            s.get("duration"),
+                            json.dumps(s, separators=(",", ":")),
+                        )
+                        for s in trace["spans"]
+                    )
                 db.executemany("INSERT INTO spans VALUES (?,?,?,?,?,?,?)", span_rows)
                 db.executemany("INSERT INTO trace_terms VALUES (?,?,?)", term_rows)
                 db.executemany("INSERT OR IGNORE INTO tag_index VALUES (?,?)", tag_rows)
@@ -300,8 +319,10 @@ class SpanStore:
         key, ts, has_root = row
         if new_ts is not None and (ts is None or (new_root, -new_ts) > (bool(has_root), -ts)):
             ts, has_root = new_ts, int(new_root or has_root)
-        db.execute("UPDATE traces SET ts = ?, has_root = ?, span_count = span_count + ? WHERE key = ?",
-                   (ts, has_root, count, key))
+        db.execute(
+            "UPDATE traces SET ts = ?, has_root = ?, span_count = span_count + ? WHERE key = ?",
+            (ts, has_root, count, key),
+        )
         return key
 
     def enforce_retention(self, now_us: int | None = None, force: bool = False) -> int:
@@ -332,13 +353,17 @@ class SpanStore:
                         expired.append((key, count))
                         target -= count
             for start in range(0, len(expired), 500):
-                keys = [key for key, _count in expired[start:start + 500]]
+                keys = [key for key, _count in expired[start : start + 500]]
                 marks = ",".join("?" * len(keys))
                 db.execute("BEGIN IMMEDIATE")
                 try:
-                    indexed = {(term, key) for key, blob in db.execute(
-                        f"SELECT trace_key, tag_terms FROM trace_terms WHERE trace_key IN ({marks})", keys
-                    ) for term in struct.unpack(f"<{len(blob) // 4}I", blob)}
+                    indexed = {
+                        (term, key)
+                        for key, blob in db.execute(
+                            f"SELECT trace_key, tag_terms FROM trace_terms WHERE trace_key IN ({marks})", keys
+                        )
+                        for term in struct.unpack(f"<{len(blob) // 4}I", blob)
+                    }
                     db.executemany("DELETE FROM tag_index WHERE term = ? AND trace_key = ?", indexed)
                     removed = db.execute(f"DELETE FROM spans WHERE trace_key IN ({marks})", keys).rowcount
                     db.execute(f"DELETE FROM trace_terms WHERE trace_key IN ({marks})", keys)
@@ -358,10 +383,15 @@ class SpanStore:
         return [r[0] for r in db.execute("SELECT key FROM traces WHERE trace_id_low = ?", (trace_id[-16:],))]
 
     def _spans_json(self, db: sqlite3.Connection, keys: list[int]) -> str | None:
-        rows = db.execute(
-            f"SELECT json FROM spans WHERE trace_key IN ({','.join('?' * len(keys))}) "
-            "ORDER BY ts IS NULL, ts, rowid", keys,
-        ).fetchall() if keys else []
+        rows = (
+            db.execute(
+                f"SELECT json FROM spans WHERE trace_key IN ({','.join('?' * len(keys))}) "
+                "ORDER BY ts IS NULL, ts, rowid",
+                keys,
+            ).fetchall()
+            if keys
+            else []
+        )
         return "[" + ",".join(row[0] for row in rows) + "]" if rows else None
 
     def get_trace_json(self, trace_id: str, strict: bool = True) -> str | None:
@@ -402,8 +432,9 @@ class SpanStore:
         if query.remote_service_name:
             span_filters.append(("s.remote_service_name = ?", [query.remote_service_name]))
         if query.min_duration is not None:
-            span_filters.append(("s.duration >= ? AND s.duration <= ?",
-                                 [query.min_duration, query.max_duration or 2**63 - 1]))
+            span_filters.append(
+                ("s.duration >= ? AND s.duration <= ?", [query.min_duration, query.max_duration or 2**63 - 1])
+            )
         for condition, values in span_filters:
             where.append(f"EXISTS (SELECT 1 FROM spans s WHERE s.trace_key = t.key AND {condition})")
             params += values
@@ -424,11 +455,14 @@ class SpanStore:
     def traces_in_window(self, end_ts: int, lookback: int) -> Iterator[list[dict[str, Any]]]:
         """Every trace whose time is within [end_ts - lookback, end_ts] (microseconds), as span lists."""
         with self._reader() as db:
-            keys = [row[0] for row in db.execute(
-                "SELECT key FROM traces WHERE ts BETWEEN ? AND ?", (max(end_ts - lookback, 0), end_ts)
-            )]
+            keys = [
+                row[0]
+                for row in db.execute(
+                    "SELECT key FROM traces WHERE ts BETWEEN ? AND ?", (max(end_ts - lookback, 0), end_ts)
+                )
+            ]
         for start in range(0, len(keys), 200):
-            chunk = keys[start:start + 200]
+            chunk = keys[start : start + 200]
             with self._reader() as db:
                 rows = db.execute(
                     f"SELECT trace_key, json FROM spans WHERE trace_key IN ({','.join('?' * len(chunk))})", chunk
@@ -451,7 +485,7 @@ class SpanStore:
         with self._reader() as db:
             values = [row[0] for row in db.execute("SELECT value FROM tag_values WHERE key = ?", (key,))]
             for start in range(0, len(values), 400):
-                chunk = values[start:start + 400]
+                chunk = values[start : start + 400]
                 pairs = ",".join("(?,?)" for _ in chunk)
                 found += db.execute(
                     f"WITH wanted(value, term) AS (VALUES {pairs}) "

@@ -30,7 +30,7 @@ class Row:
     span: Span
     server: Span | None = None
     depth: int = 0
-    children: list["Row"] = field(default_factory=list)
+    children: list[Row] = field(default_factory=list)
     index: int = 0
     parent_index: int | None = None
 
@@ -104,8 +104,13 @@ def build_rows(spans: list[Span]) -> list[Row]:
                 continue
             server = span.pop("_server", None)
             below = children.get(span["id"], [])
-            if server is None and span.get("kind") == "CLIENT" and len(below) == 1 \
-                    and below[0].get("kind") == "SERVER" and service_of(below[0]) != service_of(span):
+            if (
+                server is None
+                and span.get("kind") == "CLIENT"
+                and len(below) == 1
+                and below[0].get("kind") == "SERVER"
+                and service_of(below[0]) != service_of(span)
+            ):
                 server = below[0]  # one call, two halves: shown as one row, as Zipkin's UI does
             row = Row(span=span, server=server, depth=depth, index=len(rows), parent_index=parent_index)
             rows.append(row)

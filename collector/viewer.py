@@ -14,6 +14,8 @@ from typing import Any
 
 from flask import Flask, current_app, redirect, render_template, request
 
+from common.conventions import SESSION_ID_PATTERN
+
 from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list
 from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_query
@@ -21,9 +23,15 @@ from .store import now_micros
 from .trace_model import build_rows, service_colour, service_of, summarize
 
 JOURNEY_LOOKBACK_MS = 7 * 24 * 3_600_000
-SESSION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-LOOKBACKS = [("5m", 300_000), ("15m", 900_000), ("1h", 3_600_000), ("6h", 21_600_000),
-             ("1d", 86_400_000), ("2d", 172_800_000), ("7d", 604_800_000)]
+LOOKBACKS = [
+    ("5m", 300_000),
+    ("15m", 900_000),
+    ("1h", 3_600_000),
+    ("6h", 21_600_000),
+    ("1d", 86_400_000),
+    ("2d", 172_800_000),
+    ("7d", 604_800_000),
+]
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(us|µs|ms|s)?\s*$")
 UNIT_MICROS = {"us": 1, "µs": 1, "ms": 1000, "s": 1_000_000, None: 1}
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -40,7 +48,7 @@ def parse_duration(text: str, field: str) -> str:
 def _epoch_millis(text: str, field: str) -> int:
     """A `datetime-local` value (UTC) as epoch milliseconds."""
     try:
-        moment = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.timezone.utc)
+        moment = datetime.datetime.fromisoformat(text).replace(tzinfo=datetime.UTC)
     except ValueError:
         raise BadQuery(f"{field}: {text!r} is not a date and time like 2020-08-18T13:00") from None
     return int(moment.timestamp() * 1000)
@@ -81,8 +89,13 @@ def search_page():
     service = (request.args.get("serviceName") or "").strip().lower()
     longest = max((r["duration"] or 0 for r in results), default=0) or 1
     return render_template(
-        "search.html", results=results, error=error, args=request.args, longest=longest,
-        services=store.service_names(), lookbacks=LOOKBACKS,
+        "search.html",
+        results=results,
+        error=error,
+        args=request.args,
+        longest=longest,
+        services=store.service_names(),
+        lookbacks=LOOKBACKS,
         span_names=store.span_names(service) if service else [],
         remote_services=store.remote_service_names(service) if service else [],
         autocomplete_keys=_settings()["autocomplete_keys"],
@@ -96,13 +109,22 @@ def _trace_view(spans: list[dict], source: str):
     total = max(summary["duration"] or 0, 1)
 
     def bar(span):
-        return {"offset": 100 * (span.get("timestamp", begin) - begin) / total,
-                "width": max(100 * span.get("duration", 0) / total, 0.2)}
+        return {
+            "offset": 100 * (span.get("timestamp", begin) - begin) / total,
+            "width": max(100 * span.get("duration", 0) / total, 0.2),
+        }
 
     template = "waterfall.html" if request.args.get("fragment") else "trace.html"  # the journey page inlines it
     return render_template(
-        template, summary=summary, rows=rows, bar=bar, begin=begin, total=total, source=source,
-        colour=lambda name: service_colour(name, summary["services"]), service_of=service_of,
+        template,
+        summary=summary,
+        rows=rows,
+        bar=bar,
+        begin=begin,
+        total=total,
+        source=source,
+        colour=lambda name: service_colour(name, summary["services"]),
+        service_of=service_of,
         ticks=[total * i // 4 for i in range(5)],
     )
 
@@ -138,29 +160,39 @@ def upload_page():
 
 def dependency_page():
     """GET /zipkin/dependency: the service graph between endTs - lookback and endTs."""
-    args = {"endTs": request.args.get("endTs") or str(now_micros() // 1000),
-            "lookback": request.args.get("lookback") or str(_settings()["query_lookback"])}
+    args = {
+        "endTs": request.args.get("endTs") or str(now_micros() // 1000),
+        "lookback": request.args.get("lookback") or str(_settings()["query_lookback"]),
+    }
     try:
         end_ts, lookback = parse_dependency_window(args, _settings()["query_lookback"])
     except BadQuery as bad:
         return render_template("message.html", message=str(bad)), 400
-    links = sorted(link_dependencies(_store().traces_in_window(end_ts, lookback)),
-                   key=lambda link: (link["parent"], link["child"]))
+    links = sorted(
+        link_dependencies(_store().traces_in_window(end_ts, lookback)), key=lambda link: (link["parent"], link["child"])
+    )
     services = sorted({link["parent"] for link in links} | {link["child"] for link in links})
-    return render_template("dependency.html", links=links, services=services, args=args, lookbacks=LOOKBACKS,
-                           colour=lambda name: service_colour(name, services))
+    return render_template(
+        "dependency.html",
+        links=links,
+        services=services,
+        args=args,
+        lookbacks=LOOKBACKS,
+        colour=lambda name: service_colour(name, services),
+    )
 
 
 def journey_page(session_id: str):
     """GET /zipkin/journeys/<session>: every trace of one browser session, in time order, gaps shown."""
-    if not SESSION_ID.fullmatch(session_id):
+    if not SESSION_ID_PATTERN.fullmatch(session_id):
         return render_template("message.html", message="A session id is letters, digits and . _ : -"), 400
     query = parse_trace_query(
         {"annotationQuery": f"session.id={session_id}", "limit": "500", "lookback": str(JOURNEY_LOOKBACK_MS)},
         _settings()["query_lookback"],
     )
-    steps = sorted((summarize(json.loads(text)) for text in _store().find_traces_json(query)),
-                   key=lambda step: step["start"] or 0)
+    steps = sorted(
+        (summarize(json.loads(text)) for text in _store().find_traces_json(query)), key=lambda step: step["start"] or 0
+    )
     previous_end = None
     for step in steps:
         step["gap"] = None if previous_end is None or step["start"] is None else max(step["start"] - previous_end, 0)
@@ -171,8 +203,9 @@ def journey_page(session_id: str):
 
 def journeys_page():
     """GET /zipkin/journeys: the sessions with traces still stored, most recently active first."""
-    sessions = [{"id": value, "last": ts, "traces": count}
-                for value, ts, count in _store().recent_tag_values("session.id")]
+    sessions = [
+        {"id": value, "last": ts, "traces": count} for value, ts, count in _store().recent_tag_values("session.id")
+    ]
     return render_template("journeys.html", sessions=sessions)
 
 
@@ -198,5 +231,5 @@ def init_app(app: Flask) -> None:
     def clock(micros: int | None) -> str:
         if micros is None:
             return ""
-        moment = datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.timezone.utc)
+        moment = datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.UTC)
         return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"

@@ -1,4 +1,7 @@
-"""Attribute keys used by the backend's telemetry, named after the OpenTelemetry semantic conventions."""
+"""Attribute keys of Journey's Python telemetry, named after the OpenTelemetry semantic conventions,
+and the one rule for what a session id may look like. Standard library only."""
+
+import re
 
 # https://opentelemetry.io/docs/specs/semconv/graphql/graphql-spans/
 GRAPHQL_OPERATION_TYPE = "graphql.operation.type"
@@ -16,6 +19,8 @@ SCHEDULE_CONFLICT_COUNT = "schedule.conflict.count"
 
 # https://opentelemetry.io/docs/specs/semconv/general/session/
 SESSION_ID = "session.id"
+# a session id is a short plain token; anything else is ignored rather than stored or traced
+SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # set by `journey load` in baggage and copied onto every span: traffic no person made
 SYNTHETIC = "journey.synthetic"
 

@@ -43,8 +43,12 @@ def trace_requests(app: Flask, tracer: trace.Tracer) -> None:
             attributes["client.address"] = request.remote_addr
         if request.user_agent.string:
             attributes["user_agent.original"] = request.user_agent.string
-        span = tracer.start_span(f"{request.method} {route}" if route else request.method, context=incoming,
-                                 kind=SpanKind.SERVER, attributes=attributes)
+        span = tracer.start_span(
+            f"{request.method} {route}" if route else request.method,
+            context=incoming,
+            kind=SpanKind.SERVER,
+            attributes=attributes,
+        )
         g.server_span = (span, context.attach(trace.set_span_in_context(span, incoming)))
 
     @app.after_request

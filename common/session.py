@@ -5,8 +5,7 @@ Read with the OpenTelemetry API's baggage propagator, so it works the same with 
 
 from __future__ import annotations
 
-import re
-from typing import Mapping
+from collections.abc import Mapping
 
 from opentelemetry import baggage, context
 from opentelemetry.baggage.propagation import W3CBaggagePropagator
@@ -14,8 +13,6 @@ from opentelemetry.context import Context
 
 from . import conventions as attrs
 
-# a session id is a short plain token; anything else is ignored rather than stored or traced
-SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _PROPAGATOR = W3CBaggagePropagator()
 # the request's session id, validated once when its server span starts, for every span after it
 SESSION_KEY = context.create_key("journey.session.id")
@@ -23,7 +20,7 @@ SESSION_KEY = context.create_key("journey.session.id")
 
 def valid_session_id(value: object) -> str | None:
     """The value if it is a well-formed session id, else None."""
-    return value if isinstance(value, str) and SESSION_ID_PATTERN.fullmatch(value) else None
+    return value if isinstance(value, str) and attrs.SESSION_ID_PATTERN.fullmatch(value) else None
 
 
 def session_id_from(ctx: Context | None = None) -> str | None:

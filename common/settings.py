@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 
 class SettingError(ValueError):
@@ -31,7 +32,9 @@ def _number(text: str, convert: Callable[[str], float], low: float, high: float,
     except ValueError:
         raise SettingError(f"not {what}: {text!r}") from None
     if not low <= value <= high:
-        raise SettingError(f"out of range {low}-{high}: {value}" if high < float("inf") else f"must be {low} or more: {value}")
+        raise SettingError(
+            f"out of range {low}-{high}: {value}" if high < float("inf") else f"must be {low} or more: {value}"
+        )
     return value
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from opentelemetry.exporter.zipkin.json import ZipkinExporter
 from opentelemetry.sdk.trace import ReadableSpan
@@ -17,8 +18,12 @@ log = logging.getLogger(__name__)
 
 
 MAX_TAG_LENGTH = 4096  # the stock encoder cuts every tag at 128 characters, GraphQL documents included
-KINDS = {SpanKind.CLIENT: "CLIENT", SpanKind.SERVER: "SERVER", SpanKind.PRODUCER: "PRODUCER",
-         SpanKind.CONSUMER: "CONSUMER"}
+KINDS = {
+    SpanKind.CLIENT: "CLIENT",
+    SpanKind.SERVER: "SERVER",
+    SpanKind.PRODUCER: "PRODUCER",
+    SpanKind.CONSUMER: "CONSUMER",
+}
 
 
 def _tag(value: Any) -> str:
@@ -80,8 +85,10 @@ class ZipkinJsonEncoder:
         encoded["tags"] = tags
         if span.events:
             encoded["annotations"] = [
-                {"timestamp": (event.timestamp + 500) // 1000,
-                 "value": json.dumps({event.name: {k: _tag(v) for k, v in (event.attributes or {}).items()}})}
+                {
+                    "timestamp": (event.timestamp + 500) // 1000,
+                    "value": json.dumps({event.name: {k: _tag(v) for k, v in (event.attributes or {}).items()}}),
+                }
                 for event in span.events
             ]
         return encoded
@@ -106,7 +113,7 @@ class ResilientExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         try:
             result = self.inner.export(spans)
-        except Exception as error:  # the collector is down, slow or refusing: never the app's problem
+        except Exception as error:  # noqa: BLE001 - the collector is down, slow or refusing: never the app's problem
             result, reason = SpanExportResult.FAILURE, error
         else:
             reason = "it refused the batch"

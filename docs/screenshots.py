@@ -34,9 +34,21 @@ def wait_for_new_trace(page, previous: str | None) -> str:
 def flaky_feedback(page, browser, collector, logs: Path) -> str:
     """Feedback sent to a second backend whose every first write fails (the planted flaky write)."""
     flaky = start_server(
-        ["backend", "--db", f"{logs}/flaky.db", "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--flaky-write-rate", "1"],
-        "flaky-backend", logs,
+        [
+            "backend",
+            "--db",
+            f"{logs}/flaky.db",
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--viewer-url",
+            f"{collector.url}/zipkin/",
+            "--batch-delay",
+            "100",
+            "--flaky-write-rate",
+            "1",
+        ],
+        "flaky-backend",
+        logs,
     )
     try:
         page.goto(f"{flaky.url}/talks/2")
@@ -53,9 +65,19 @@ def flaky_feedback(page, browser, collector, logs: Path) -> str:
 def not_sampled(page, collector, logs: Path) -> None:
     """The trace panel of an action the browser's head sampler dropped (JOURNEY_BROWSER_SAMPLE_RATIO=0)."""
     unsampled = start_server(
-        ["backend", "--db", f"{logs}/unsampled.db", "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-         "--viewer-url", f"{collector.url}/zipkin/", "--browser-sample-ratio", "0"],
-        "unsampled-backend", logs,
+        [
+            "backend",
+            "--db",
+            f"{logs}/unsampled.db",
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--viewer-url",
+            f"{collector.url}/zipkin/",
+            "--browser-sample-ratio",
+            "0",
+        ],
+        "unsampled-backend",
+        logs,
     )
     try:
         page.goto(unsampled.url)
@@ -76,10 +98,23 @@ def main() -> None:
         collector = start_server(["collector", "--db", f"{tmp}/spans.db"], "collector", logs)
         ratings = start_server(["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans"], "ratings", logs)
         backend = start_server(
-            ["backend", "--db", f"{tmp}/app.db", "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-             "--viewer-url", f"{collector.url}/zipkin/", "--ratings-url", ratings.url, "--batch-delay", "100",
-             "--flaky-write-rate", "0"],
-            "backend", logs,
+            [
+                "backend",
+                "--db",
+                f"{tmp}/app.db",
+                "--zipkin-endpoint",
+                f"{collector.url}/api/v2/spans",
+                "--viewer-url",
+                f"{collector.url}/zipkin/",
+                "--ratings-url",
+                ratings.url,
+                "--batch-delay",
+                "100",
+                "--flaky-write-rate",
+                "0",
+            ],
+            "backend",
+            logs,
         )
         try:
             with sync_playwright() as playwright:
@@ -129,8 +164,10 @@ def main() -> None:
                     page.screenshot(path=IMAGES / name, full_page="trace" in name)
                     print(f"docs/images/{name}")
                 browser.close()
-            print("docs/images/app-search.png\ndocs/images/app-talk.png\ndocs/images/app-schedule.png\n"
-                  "docs/images/app-not-sampled.png")
+            print(
+                "docs/images/app-search.png\ndocs/images/app-talk.png\ndocs/images/app-schedule.png\n"
+                "docs/images/app-not-sampled.png"
+            )
         finally:
             for server in (backend, ratings, collector):
                 server.stop()

@@ -15,10 +15,10 @@ import re
 import sys
 import time
 
-from backend.session import SESSION_ID_PATTERN
+from common.conventions import SESSION_ID_PATTERN
+from common.settings import Setting, SettingError, parse_non_negative_int, parse_url
 
 from .checkpoints import CHECKPOINTS, Checkpoint, Scope, Verdict, checkpoint, shape_checkpoint
-from .settings import Setting, SettingError, parse_non_negative_int, parse_url
 from .shapes import ShapeError, load_shape
 from .zipkin_client import CollectorUnreachable, ZipkinClient
 
@@ -44,22 +44,41 @@ def parse_trace_id(text: str) -> str:
 
 
 def parse_session(text: str) -> str:
-    """A session id the backend accepts (backend/session.py): letters, digits, '-', '_', '.', ':'."""
+    """A session id the backend accepts (common/conventions.py): letters, digits, '-', '_', '.', ':'."""
     if not SESSION_ID_PATTERN.fullmatch(text.strip()):
         raise SettingError(f"not a session id (letters, digits, - _ . :): {text[:40]!r}")
     return text.strip()
 
 
 CHECK_SETTINGS = [
-    Setting("collector", "JOURNEY_CHECK_COLLECTOR", "http://localhost:9411",
-            "the Zipkin API to read: our collector, real Zipkin, or its UI URL", "--collector", parse_url),
-    Setting("lookback", "JOURNEY_CHECK_LOOKBACK", "15m", "how far back to look for traces (30s, 15m, 2h, 7d)",
-            "--lookback", parse_lookback),
+    Setting(
+        "collector",
+        "JOURNEY_CHECK_COLLECTOR",
+        "http://localhost:9411",
+        "the Zipkin API to read: our collector, real Zipkin, or its UI URL",
+        "--collector",
+        parse_url,
+    ),
+    Setting(
+        "lookback",
+        "JOURNEY_CHECK_LOOKBACK",
+        "15m",
+        "how far back to look for traces (30s, 15m, 2h, 7d)",
+        "--lookback",
+        parse_lookback,
+    ),
     Setting("session", "JOURNEY_CHECK_SESSION", None, "only traces of this session.id", "--session", parse_session),
-    Setting("trace", "JOURNEY_CHECK_TRACE", None, "check this one trace instead of the newest", "--trace",
-            parse_trace_id),
-    Setting("wait", "JOURNEY_CHECK_WAIT", 0, "seconds to keep retrying a failing check (for CI)", "--wait",
-            parse_non_negative_int),
+    Setting(
+        "trace", "JOURNEY_CHECK_TRACE", None, "check this one trace instead of the newest", "--trace", parse_trace_id
+    ),
+    Setting(
+        "wait",
+        "JOURNEY_CHECK_WAIT",
+        0,
+        "seconds to keep retrying a failing check (for CI)",
+        "--wait",
+        parse_non_negative_int,
+    ),
     Setting("shape", "JOURNEY_CHECK_SHAPE", None, "a shape file (JSON) to check instead of a chapter", "--shape"),
 ]
 
@@ -112,14 +131,17 @@ def run(config: dict, names: list[str]) -> int:
         return 0
     api = ZipkinClient(config["collector"])
     lookback = config["lookback"]  # the default is written as a user would type it
-    scope = Scope(parse_lookback(lookback) if isinstance(lookback, str) else lookback, config["session"],
-                  config["trace"])
+    scope = Scope(
+        parse_lookback(lookback) if isinstance(lookback, str) else lookback, config["session"], config["trace"]
+    )
     failed = False
     for point in points:
         try:
             verdict = run_one(point, api, scope, config["wait"])
         except CollectorUnreachable as error:
-            print(f"journey check: {error}\n  is the demo running (`make demo`)? is --collector right?", file=sys.stderr)
+            print(
+                f"journey check: {error}\n  is the demo running (`make demo`)? is --collector right?", file=sys.stderr
+            )
             return 2
         print(report(point, verdict), flush=True)
         failed = failed or not verdict.passed

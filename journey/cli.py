@@ -1,12 +1,17 @@
-"""`journey`: run the collector, the backend, or both together (`journey up`)."""
+"""`journey`: run the collector, the backend, or both together (`journey up`).
+
+Each command's settings table and code are imported only when that command runs, so `journey check`
+(run in a team's CI against any Zipkin) loads neither Flask nor the backend.
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sqlite3
 import sys
 
-from .settings import SettingError, add_options, resolve
+from common.settings import SettingError, add_options, resolve
 
 
 def run_collector(options: dict) -> int:
@@ -59,16 +64,16 @@ def run_ratings(options: dict) -> int:
     """Start the ratings service the backend's recommendations call."""
     from opentelemetry import trace
 
-    from backend import telemetry
-    from backend.ratings.service import create_ratings_app
-    from backend.settings import RATINGS_SETTINGS
+    from common.tracing import build_tracer_provider
+    from ratings import __version__, create_app
+    from ratings.settings import SETTINGS
 
     from .serve import serve
 
-    config = resolve(RATINGS_SETTINGS, options)
-    provider = telemetry.build_tracer_provider(config)
+    config = resolve(SETTINGS, options)
+    provider = build_tracer_provider(config, __version__)
     trace.set_tracer_provider(provider)
-    app = create_ratings_app(config, tracer_provider=provider)
+    app = create_app(config, tracer_provider=provider)
     return serve(lambda: (app, getattr(provider, "shutdown", None)), config["host"], config["port"], "ratings")
 
 
@@ -93,41 +98,59 @@ def run_check(options: dict) -> int:
     return check.run(resolve(check.CHECK_SETTINGS, options), options.get("chapters") or [])
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command line, every option generated from the settings tables."""
-    from backend.settings import RATINGS_SETTINGS
-    from backend.settings import SETTINGS as BACKEND_SETTINGS
-    from collector.settings import SETTINGS as COLLECTOR_SETTINGS
+# name: (summary, "module:attribute" of its settings table, its run function)
+COMMANDS = {
+    "up": ("collector, backend and ratings together; Ctrl-C stops them all", "journey.up:UP_SETTINGS", run_up),
+    "collector": ("the Zipkin-compatible collector and trace viewer", "collector.settings:SETTINGS", run_collector),
+    "backend": ("the GraphQL API and the built frontend", "backend.settings:SETTINGS", run_backend),
+    "ratings": ("the ratings service the backend calls (slow on purpose)", "ratings.settings:SETTINGS", run_ratings),
+    "load": ("simulated users running journeys against a running demo", "journey.load:LOAD_SETTINGS", run_load),
+    "check": (
+        "does the newest trace have the shape a workshop chapter expects?",
+        "journey.check:CHECK_SETTINGS",
+        run_check,
+    ),
+}
 
-    from .check import CHECK_SETTINGS
-    from .check import __doc__ as check_doc
-    from .load import LOAD_SETTINGS
-    from .up import UP_SETTINGS
 
+def settings_of(command: str) -> list:
+    """The settings table of one command, imported only now."""
+    module, _, attribute = COMMANDS[command][1].partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command line; options are generated from the settings table of `command` (every one if None)."""
     parser = argparse.ArgumentParser(prog="journey", description="Journey: a full-stack tracing demo.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name, settings, run, summary in (
-        ("up", UP_SETTINGS, run_up, "collector, backend and ratings together; Ctrl-C stops them all"),
-        ("collector", COLLECTOR_SETTINGS, run_collector, "the Zipkin-compatible collector and trace viewer"),
-        ("backend", BACKEND_SETTINGS, run_backend, "the GraphQL API and the built frontend"),
-        ("ratings", RATINGS_SETTINGS, run_ratings, "the ratings service the backend calls (slow on purpose)"),
-        ("load", LOAD_SETTINGS, run_load, "simulated users running journeys against a running demo"),
-        ("check", CHECK_SETTINGS, run_check, "does the newest trace have the shape a workshop chapter expects?"),
-    ):
-        command = commands.add_parser(name, help=summary, description=summary)
-        add_options(command, settings)
-        command.set_defaults(run=run, settings=settings)
+    for name, (summary, _, run) in COMMANDS.items():
+        subparser = commands.add_parser(name, help=summary, description=summary)
+        if command not in (None, name):
+            continue  # another command's options are not needed, nor its imports
+        settings = settings_of(name)
+        add_options(subparser, settings)
+        subparser.set_defaults(run=run, settings=settings)
         if name == "check":
-            command.add_argument("chapters", nargs="*", metavar="CHAPTER",
-                                 help="chapter numbers or names (none: list them)")
-            command.epilog = check_doc.split("\n\n", 1)[1]
-            command.formatter_class = argparse.RawDescriptionHelpFormatter
+            from . import check
+
+            subparser.add_argument(
+                "chapters", nargs="*", metavar="CHAPTER", help="chapter numbers or names (none: list them)"
+            )
+            subparser.epilog = check.__doc__.split("\n\n", 1)[1]
+            subparser.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The command named on the command line (its first word that is not an option), if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `journey` console script."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = command_in(argv)
+    parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(argv)
     options = {k: v for k, v in vars(args).items() if k not in ("command", "run", "settings")}
     try:

@@ -19,24 +19,42 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 
-from .settings import Setting, parse_non_negative_int, parse_positive_int, parse_url
+from common.settings import Setting, parse_non_negative_int, parse_positive_int, parse_url
 
 LOAD_SETTINGS = [
     Setting("url", "JOURNEY_LOAD_URL", "http://localhost:8000", "the app to load", "--url", parse_url),
-    Setting("collector", "JOURNEY_LOAD_COLLECTOR", "http://localhost:9411",
-            "where the simulated browsers send their spans", "--collector", parse_url),
+    Setting(
+        "collector",
+        "JOURNEY_LOAD_COLLECTOR",
+        "http://localhost:9411",
+        "where the simulated browsers send their spans",
+        "--collector",
+        parse_url,
+    ),
     Setting("users", "JOURNEY_LOAD_USERS", 5, "simulated users at once", "--users", parse_positive_int),
     Setting("duration", "JOURNEY_LOAD_DURATION", 60, "how long to run, in seconds", "--duration", parse_positive_int),
-    Setting("rate", "JOURNEY_LOAD_RATE", 0, "most actions per second, all users together (0: no limit)",
-            "--rate", parse_non_negative_int),
-    Setting("think_ms", "JOURNEY_LOAD_THINK_MS", 1000, "mean pause between one user's actions, in ms",
-            "--think-ms", parse_non_negative_int),
+    Setting(
+        "rate",
+        "JOURNEY_LOAD_RATE",
+        0,
+        "most actions per second, all users together (0: no limit)",
+        "--rate",
+        parse_non_negative_int,
+    ),
+    Setting(
+        "think_ms",
+        "JOURNEY_LOAD_THINK_MS",
+        1000,
+        "mean pause between one user's actions, in ms",
+        "--think-ms",
+        parse_non_negative_int,
+    ),
     Setting("seed", "JOURNEY_LOAD_SEED", 1, "random seed, for repeatable runs", "--seed", parse_non_negative_int),
 ]
 
 SEARCHES = ["kubernetes", "patterns", "delivery", "data", "tracing", "canary", ""]
 SEARCH = "query SearchTalks($search: String) { talks(search: $search) { total items { id title } } }"
-SHOW = 'query ShowTalk($id: ID!) { talk(id: $id) { title rating speakers { name } } mySchedule { talks { id } } }'
+SHOW = "query ShowTalk($id: ID!) { talk(id: $id) { title rating speakers { name } } mySchedule { talks { id } } }"
 ADD = "mutation AddToSchedule($id: ID!) { addToSchedule(talkId: $id) { talks { id } } }"
 RATE = "mutation SubmitFeedback($id: ID!, $rating: Int!) { submitFeedback(talkId: $id, rating: $rating) { id } }"
 
@@ -61,7 +79,7 @@ def _hex(rng: random.Random, bits: int) -> str:
 class User(threading.Thread):
     """One simulated browser session."""
 
-    def __init__(self, index: int, config: dict, figures: Figures, deadline: float, pacer: "Pacer") -> None:
+    def __init__(self, index: int, config: dict, figures: Figures, deadline: float, pacer: Pacer) -> None:
         super().__init__(daemon=True)
         self.rng = random.Random(config["seed"] * 1000 + index)
         self.config, self.figures, self.deadline, self.pacer = config, figures, deadline, pacer
@@ -75,7 +93,9 @@ class User(threading.Thread):
             self.act("open talk", "ShowTalk", SHOW, {"id": talk}, talk)
             self.act("add to schedule", "AddToSchedule", ADD, {"id": talk}, talk)
             if self.rng.random() < 0.3:
-                self.act("submit feedback", "SubmitFeedback", RATE, {"id": talk, "rating": self.rng.randint(1, 5)}, talk)
+                self.act(
+                    "submit feedback", "SubmitFeedback", RATE, {"id": talk, "rating": self.rng.randint(1, 5)}, talk
+                )
 
     def act(self, name: str, operation: str, query: str, variables: dict, talk: str | None = None) -> dict | None:
         """One user action: think, then the request with trace headers, then the browser's two spans."""
@@ -86,11 +106,15 @@ class User(threading.Thread):
         self.pacer.wait()
         trace_id, action_id, call_id = _hex(self.rng, 128), _hex(self.rng, 64), _hex(self.rng, 64)
         body = json.dumps({"operationName": operation, "query": query, "variables": variables}).encode()
-        request = urllib.request.Request(f"{self.config['url']}/graphql", data=body, headers={
-            "Content-Type": "application/json",
-            "traceparent": f"00-{trace_id}-{call_id}-01",
-            "baggage": f"session.id={self.session},journey.synthetic=true",
-        })
+        request = urllib.request.Request(
+            f"{self.config['url']}/graphql",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "traceparent": f"00-{trace_id}-{call_id}-01",
+                "baggage": f"session.id={self.session},journey.synthetic=true",
+            },
+        )
         start_us = time.time_ns() // 1000
         started = time.perf_counter()
         status, answer = 0, None
@@ -109,11 +133,26 @@ class User(threading.Thread):
         if failed:
             action_tags["error"] = call_tags["error"] = f"status {status}" if status != 200 else "GraphQL error"
         spans = [
-            {"traceId": trace_id, "id": action_id, "name": name, "timestamp": start_us - 200,
-             "duration": elapsed_us + 400, "localEndpoint": {"serviceName": "frontend"}, "tags": action_tags},
-            {"traceId": trace_id, "parentId": action_id, "id": call_id, "kind": "CLIENT", "name": "POST",
-             "timestamp": start_us, "duration": elapsed_us, "localEndpoint": {"serviceName": "frontend"},
-             "tags": call_tags},
+            {
+                "traceId": trace_id,
+                "id": action_id,
+                "name": name,
+                "timestamp": start_us - 200,
+                "duration": elapsed_us + 400,
+                "localEndpoint": {"serviceName": "frontend"},
+                "tags": action_tags,
+            },
+            {
+                "traceId": trace_id,
+                "parentId": action_id,
+                "id": call_id,
+                "kind": "CLIENT",
+                "name": "POST",
+                "timestamp": start_us,
+                "duration": elapsed_us,
+                "localEndpoint": {"serviceName": "frontend"},
+                "tags": call_tags,
+            },
         ]
         with self.figures.lock:
             self.figures.requests += 1
@@ -148,8 +187,9 @@ def send_spans(collector: str, figures: Figures) -> None:
     if not batch:
         return
     figures.spans_sent += len(batch)
-    request = urllib.request.Request(f"{collector}/api/v2/spans", data=json.dumps(batch).encode(),
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{collector}/api/v2/spans", data=json.dumps(batch).encode(), headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             if response.status == 202:
@@ -167,8 +207,11 @@ def run(config: dict) -> int:
     figures, deadline = Figures(), time.monotonic() + config["duration"]
     pacer = Pacer(config["rate"])
     users = [User(i, config, figures, deadline, pacer) for i in range(config["users"])]
-    print(f"journey load: {config['users']} users for {config['duration']} s against {config['url']}, "
-          f"spans to {config['collector']}", flush=True)
+    print(
+        f"journey load: {config['users']} users for {config['duration']} s against {config['url']}, "
+        f"spans to {config['collector']}",
+        flush=True,
+    )
     started = time.monotonic()
     for user in users:
         user.start()
@@ -180,15 +223,20 @@ def run(config: dict) -> int:
             bar = "#" * int(done * 30)
             with figures.lock:
                 median = statistics.median(figures.latencies) if figures.latencies else 0
-                line = (f"\r[{bar:<30}] {figures.requests} requests, {figures.errors} errors, "
-                        f"median {median:.1f} ms, spans {figures.spans_acknowledged}/{figures.spans_sent}")
+                line = (
+                    f"\r[{bar:<30}] {figures.requests} requests, {figures.errors} errors, "
+                    f"median {median:.1f} ms, spans {figures.spans_acknowledged}/{figures.spans_sent}"
+                )
             print(line, end="", file=sys.stderr, flush=True)
     except KeyboardInterrupt:
         print("\njourney load: stopped", file=sys.stderr)
     send_spans(config["collector"], figures)
     ordered = sorted(figures.latencies)
-    print(f"\nrequests {figures.requests}, errors {figures.errors}, "
-          f"spans sent {figures.spans_sent}, acknowledged {figures.spans_acknowledged}\n"
-          f"latency p50 {percentile(ordered, 0.5):.1f} ms, p95 {percentile(ordered, 0.95):.1f} ms, "
-          f"p99 {percentile(ordered, 0.99):.1f} ms", flush=True)
+    print(
+        f"\nrequests {figures.requests}, errors {figures.errors}, "
+        f"spans sent {figures.spans_sent}, acknowledged {figures.spans_acknowledged}\n"
+        f"latency p50 {percentile(ordered, 0.5):.1f} ms, p95 {percentile(ordered, 0.95):.1f} ms, "
+        f"p99 {percentile(ordered, 0.99):.1f} ms",
+        flush=True,
+    )
     return 1 if figures.errors or figures.spans_acknowledged < figures.spans_sent or not figures.requests else 0

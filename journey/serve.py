@@ -3,6 +3,7 @@ optionally in several pre-forked worker processes sharing one listening socket."
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -11,7 +12,7 @@ import socket
 import sys
 import threading
 import time
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from werkzeug.serving import make_server
 
@@ -172,13 +173,9 @@ def serve(make_app: AppFactory, host: str, port: int, name: str, workers: int = 
         pass
     finally:
         for pid in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for pid in children:
-            try:
+            with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-            except ChildProcessError:
-                pass
     return code

@@ -35,8 +35,13 @@ class Expect:
 
     def __str__(self) -> str:
         kind = "" if self.kind == ANY else f"{self.kind or 'INTERNAL'} "
-        where = (" as the root of the trace" if self.root
-                 else f" under {self.parent[0]} '{self.parent[1]}'" if self.parent else "")
+        where = (
+            " as the root of the trace"
+            if self.root
+            else f" under {self.parent[0]} '{self.parent[1]}'"
+            if self.parent
+            else ""
+        )
         tags = f" with tag {', '.join(k if v == ANY else f'{k}={v}' for k, v in self.tags)}" if self.tags else ""
         return f"a {self.service} {kind}span '{self.name}'{where}{tags}"
 
@@ -64,11 +69,14 @@ def _problems(span: dict, expect: Expect, by_id: dict[str, dict]) -> list[str]:
     elif expect.parent:
         if parent is None:
             problems.append(
-                "it is a root span: the trace context did not reach it" if "parentId" not in span
-                else "its parent span is not in the trace (not exported yet, or not sampled)")
+                "it is a root span: the trace context did not reach it"
+                if "parentId" not in span
+                else "its parent span is not in the trace (not exported yet, or not sampled)"
+            )
         elif (service(parent), parent.get("name")) != expect.parent:
-            problems.append(f"its parent is {service(parent)} '{parent.get('name')}', "
-                            f"not {expect.parent[0]} '{expect.parent[1]}'")
+            problems.append(
+                f"its parent is {service(parent)} '{parent.get('name')}', not {expect.parent[0]} '{expect.parent[1]}'"
+            )
     tags = span.get("tags") or {}
     for key, value in expect.tags:
         if key not in tags:
@@ -85,8 +93,10 @@ def explain(spans: list[dict], expect: Expect) -> str | None:
     if not candidates:
         services = sorted({service(s) or "?" for s in spans})
         if expect.service not in services:
-            return f"missing {expect}: the trace has no span from {expect.service} at all " \
-                   f"(it has spans from {', '.join(services) or 'nobody'})"
+            return (
+                f"missing {expect}: the trace has no span from {expect.service} at all "
+                f"(it has spans from {', '.join(services) or 'nobody'})"
+            )
         return f"missing {expect}: {expect.service} has no span named '{expect.name}' in this trace"
     reasons = [_problems(span, expect, by_id) for span in candidates]
     if any(not r for r in reasons):
@@ -124,7 +134,7 @@ def _expect(item: Any, where: str) -> Expect:
         raise ShapeError(f"{where}.parent must be [service, name]")
     tags = item.get("tags", {})
     if isinstance(tags, list):
-        tags = {key: ANY for key in tags}
+        tags = dict.fromkeys(tags, ANY)
     if not isinstance(tags, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
         raise ShapeError(f"{where}.tags must be a list of keys or an object of key: value ('*': any value)")
     root = item.get("root", False)

@@ -9,11 +9,18 @@ import sys
 import time
 import urllib.request
 
-from .settings import Setting, SettingError, parse_port
+from common.settings import Setting, SettingError, parse_port
 
 UP_SETTINGS = [
     Setting("port", "JOURNEY_PORT", 8000, "port of the app (backend + frontend)", "--port", parse_port),
-    Setting("collector_port", "JOURNEY_COLLECTOR_PORT", 9411, "port of the collector and viewer", "--collector-port", parse_port),
+    Setting(
+        "collector_port",
+        "JOURNEY_COLLECTOR_PORT",
+        9411,
+        "port of the collector and viewer",
+        "--collector-port",
+        parse_port,
+    ),
     Setting("ratings_port", "JOURNEY_RATINGS_PORT", 8001, "port of the ratings service", "--ratings-port", parse_port),
     Setting("data_dir", "JOURNEY_DATA_DIR", ".journey", "directory for the database files", "--data-dir"),
 ]
@@ -30,9 +37,20 @@ def child_commands(config: dict) -> dict[str, list[str]]:
         "collector": [*journey, "collector", "--port", str(cport), "--data-dir", data_dir],
         "ratings": [*journey, "ratings", "--port", str(rport), "--zipkin-endpoint", spans],
         "backend": [
-            *journey, "backend", "--port", str(port), "--data-dir", data_dir, "--zipkin-endpoint", spans,
-            "--browser-zipkin-endpoint", f"http://localhost:{cport}/api/v2/spans",
-            "--viewer-url", f"http://localhost:{cport}/zipkin/", "--ratings-url", f"http://127.0.0.1:{rport}",
+            *journey,
+            "backend",
+            "--port",
+            str(port),
+            "--data-dir",
+            data_dir,
+            "--zipkin-endpoint",
+            spans,
+            "--browser-zipkin-endpoint",
+            f"http://localhost:{cport}/api/v2/spans",
+            "--viewer-url",
+            f"http://localhost:{cport}/zipkin/",
+            "--ratings-url",
+            f"http://127.0.0.1:{rport}",
         ],
     }
 
@@ -79,8 +97,11 @@ def run(config: dict) -> int:
     busy = [f"{port} ({name})" for name, port in ports.items() if _in_use(port)]
     if busy:
         # checked first: otherwise the servers already there would answer /health for ours
-        print(f"journey up: port {', '.join(busy)} already in use: is another `make demo` running? "
-              "Stop it, or choose other ports (--port, --collector-port, --ratings-port).", file=sys.stderr)
+        print(
+            f"journey up: port {', '.join(busy)} already in use: is another `make demo` running? "
+            "Stop it, or choose other ports (--port, --collector-port, --ratings-port).",
+            file=sys.stderr,
+        )
         return 1
     children: dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

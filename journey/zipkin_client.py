@@ -45,11 +45,24 @@ class ZipkinClient:
         except (OSError, ValueError) as error:
             raise CollectorUnreachable(f"cannot read {url}: {getattr(error, 'reason', error)}") from None
 
-    def traces(self, service: str, span: str | None = None, annotation_query: str | None = None,
-               lookback_ms: int = 900_000, limit: int = 10) -> list[list[dict]]:
+    def traces(
+        self,
+        service: str,
+        span: str | None = None,
+        annotation_query: str | None = None,
+        lookback_ms: int = 900_000,
+        limit: int = 10,
+    ) -> list[list[dict]]:
         """Traces with a span of `service` (named `span`), newest first."""
-        found = self._get("traces", serviceName=service, spanName=span, annotationQuery=annotation_query,
-                          endTs=int(time.time() * 1000), lookback=lookback_ms, limit=limit)
+        found = self._get(
+            "traces",
+            serviceName=service,
+            spanName=span,
+            annotationQuery=annotation_query,
+            endTs=int(time.time() * 1000),
+            lookback=lookback_ms,
+            limit=limit,
+        )
         return sorted(found, key=lambda spans: -max((s.get("timestamp", 0) for s in spans), default=0))
 
     def trace(self, trace_id: str) -> list[dict]:

@@ -1,4 +1,7 @@
-"""`journey ratings`: community scores per talk over HTTP, traced as its own service.
+"""The ratings service (`journey ratings`): community scores per talk over HTTP, traced as its own service.
+
+A separate service with its own folder, as in Jaeger's HotROD: it shares only `common/` with the
+backend, which calls it over HTTP (backend/ratings_client.py).
 
 PLANTED PROBLEM (slow dependency): every request waits `delay_ms` (300 by default), as if the
 scores were recomputed from every vote each time. The backend's switch --fix-slow-ratings caches
@@ -13,6 +16,10 @@ from typing import Any
 from flask import Flask, jsonify, request
 from opentelemetry import trace
 
+from common import tracing
+from common.settings import resolve
+
+__version__ = "0.1.0"
 MAX_TALKS = 100
 
 
@@ -21,10 +28,11 @@ def community_score(talk_id: int) -> dict[str, Any]:
     return {"score": round(3.4 + (talk_id * 37 % 16) / 10, 1), "votes": 40 + talk_id * 53 % 211}
 
 
-def create_ratings_app(config: dict[str, Any], tracer_provider: trace.TracerProvider | None = None) -> Flask:
-    """The ratings app; `config` needs delay_ms and service_name."""
-    from backend import telemetry
+def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.TracerProvider | None = None) -> Flask:
+    """Build the ratings app; `config` overrides settings, `tracer_provider` defaults to the global one."""
+    from .settings import SETTINGS
 
+    config = resolve(SETTINGS, environ={}) | (config or {})
     app = Flask(__name__)
     delay_s = config["ratings_delay_ms"] / 1000
 
@@ -41,5 +49,5 @@ def create_ratings_app(config: dict[str, Any], tracer_provider: trace.TracerProv
     def health():
         return {"status": "UP", "service": config["service_name"]}
 
-    telemetry.instrument_app(app, tracer_provider or trace.get_tracer_provider(), config)
+    tracing.instrument_http(app, tracer_provider or trace.get_tracer_provider())
     return app

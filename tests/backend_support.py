@@ -12,8 +12,8 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from werkzeug.serving import make_server
 
 from backend import create_app
-from backend.ratings.service import create_ratings_app
-from backend.telemetry import SessionIdSpanProcessor
+from common.tracing import SessionIdSpanProcessor
+from ratings import create_app as create_ratings_app
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"
@@ -52,8 +52,9 @@ class GraphQLClient:
         headers = {"traceparent": f"00-{TRACE_ID}-{PARENT_ID}-01"}
         if session is not None:
             headers["baggage"] = f"session.id={session}"
-        return self.client.post("/graphql", json={"query": query, "variables": variables or {}, **extra},
-                                headers=headers)
+        return self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}, **extra}, headers=headers
+        )
 
 
 def planner_app(exporter: InMemorySpanExporter, ratings_url: str = "http://127.0.0.1:9", **config):

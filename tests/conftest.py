@@ -8,9 +8,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 import requests
@@ -63,7 +64,9 @@ def start_server(command: list[str], name: str, log_dir: Path, env: dict[str, st
     log_file = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "journey", *command, "--port", "0"],
-        stdout=log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
 
@@ -92,13 +95,22 @@ def backend(collector: Server, tmp_path: Path):
     """The backend on a free port, exporting to the collector fixture."""
     server = start_server(
         [
-            "backend", "--db", str(tmp_path / "app.db"),
-            "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-            "--viewer-url", f"{collector.url}/zipkin/",
-            "--batch-delay", "100", "--ratings-url", "http://127.0.0.1:9",
-            "--flaky-write-rate", "0",  # the planted flaky write has its own tests
+            "backend",
+            "--db",
+            str(tmp_path / "app.db"),
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--viewer-url",
+            f"{collector.url}/zipkin/",
+            "--batch-delay",
+            "100",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+            "--flaky-write-rate",
+            "0",  # the planted flaky write has its own tests
         ],
-        "backend", tmp_path,
+        "backend",
+        tmp_path,
     )
     yield server
     server.stop()
@@ -116,8 +128,14 @@ def chromium_path() -> str | None:
 
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 

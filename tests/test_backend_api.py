@@ -1,14 +1,15 @@
 """The planner's GraphQL API: what it answers, and how it refuses bad input without changing anything."""
 
 import pytest
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-
 from backend_support import GraphQLClient, planner_app
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 SCHEDULE = "{ mySchedule { talks { id } conflicts { first { id } second { id } } } }"
 ADD = "mutation Add($id: ID!) { addToSchedule(talkId: $id) { talks { id } conflicts { first { id } } } }"
-FEEDBACK = ("mutation Rate($id: ID!, $rating: Int!, $comment: String) "
-            "{ submitFeedback(talkId: $id, rating: $rating, comment: $comment) { id rating comment talk { id } } }")
+FEEDBACK = (
+    "mutation Rate($id: ID!, $rating: Int!, $comment: String) "
+    "{ submitFeedback(talkId: $id, rating: $rating, comment: $comment) { id rating comment talk { id } } }"
+)
 
 
 @pytest.fixture
@@ -33,7 +34,8 @@ def test_talks_filter_by_audience_and_search_and_page(gql):
     assert data(gql("{ talks { total } }"))["talks"]["total"] == 9
     frontend = data(gql("{ talks(audience: FRONTEND) { items { title audiences } } }"))["talks"]["items"]
     assert [t["title"] for t in frontend] == [
-        "Tracing is For Everyone: Tracing User Events with GraphQL and OpenTelemetry"]
+        "Tracing is For Everyone: Tracing User Events with GraphQL and OpenTelemetry"
+    ]
     assert [t["audiences"] for t in frontend] == [["FRONTEND"]]
     ops = data(gql("{ talks(audience: SECURITY) { items { audiences } } }"))["talks"]["items"]
     assert ops == [{"audiences": ["OPS", "SECURITY"]}]  # every audience of the talk, not just the filter's
@@ -76,16 +78,19 @@ def test_recommendations_leave_out_my_schedule_and_work_without_the_ratings_serv
     assert len(recommended) == 5 and {"id": "1"} not in recommended
 
 
-@pytest.mark.parametrize("query,variables,message", [
-    (FEEDBACK, {"id": "7", "rating": 7}, "rating must be between 1 and 5"),
-    (FEEDBACK, {"id": "7", "rating": 0}, "rating must be between 1 and 5"),
-    (FEEDBACK, {"id": "7", "rating": 3, "comment": "x" * 10_000}, "comment must be at most 500 characters"),
-    (FEEDBACK, {"id": "404", "rating": 3}, "No talk with id '404'"),
-    (ADD, {"id": "abc"}, "No talk with id 'abc'"),
-    ("{ talks(limit: 500) { total } }", {}, "limit must be between 1 and 100"),
-    ("{ talks(offset: -1) { total } }", {}, "offset must be between 0 and 10000"),
-    ("{ recommendations(limit: 99) { id } }", {}, "limit must be between 1 and 10"),
-])
+@pytest.mark.parametrize(
+    "query,variables,message",
+    [
+        (FEEDBACK, {"id": "7", "rating": 7}, "rating must be between 1 and 5"),
+        (FEEDBACK, {"id": "7", "rating": 0}, "rating must be between 1 and 5"),
+        (FEEDBACK, {"id": "7", "rating": 3, "comment": "x" * 10_000}, "comment must be at most 500 characters"),
+        (FEEDBACK, {"id": "404", "rating": 3}, "No talk with id '404'"),
+        (ADD, {"id": "abc"}, "No talk with id 'abc'"),
+        ("{ talks(limit: 500) { total } }", {}, "limit must be between 1 and 100"),
+        ("{ talks(offset: -1) { total } }", {}, "offset must be between 0 and 10000"),
+        ("{ recommendations(limit: 99) { id } }", {}, "limit must be between 1 and 10"),
+    ],
+)
 def test_bad_input_is_a_clear_error_and_changes_nothing(gql, query, variables, message):
     assert error(gql(query, variables)) == message
     assert data(gql(SCHEDULE))["mySchedule"]["talks"] == []
@@ -100,7 +105,7 @@ def test_session_bound_fields_need_a_session(gql):
 
 def test_query_nested_50_deep_is_refused(gql):
     nested = "talks { " * 25
-    query = "{ talk(id: \"1\") { speakers { " + nested.replace("talks { ", "talks { speakers { ") + "id" + " } " * 52
+    query = '{ talk(id: "1") { speakers { ' + nested.replace("talks { ", "talks { speakers { ") + "id" + " } " * 52
     message = error(gql(query))
     assert "exceeds maximum operation depth" in message or "Syntax Error" in message
 
@@ -135,11 +140,14 @@ def test_malformed_requests_are_clear_errors(gql):
     assert response.status_code == 200 and "Syntax Error" in error(response)
 
 
-@pytest.mark.parametrize("body,message", [
-    ([{"query": "{ talks { total } }"}] * 50, "Batching is not enabled"),
-    ({"query": "{ talks { total } }", "variables": "nope"}, "`variables` must be an object or null"),
-    ({"query": 5}, "`query` must be a string or null"),
-])
+@pytest.mark.parametrize(
+    "body,message",
+    [
+        ([{"query": "{ talks { total } }"}] * 50, "Batching is not enabled"),
+        ({"query": "{ talks { total } }", "variables": "nope"}, "`variables` must be an object or null"),
+        ({"query": 5}, "`query` must be a string or null"),
+    ],
+)
 def test_abusive_requests_are_refused_and_the_server_stays_responsive(gql, body, message):
     response = gql.client.post("/graphql", json=body)
     assert response.status_code == 400 and message in response.get_data(as_text=True)

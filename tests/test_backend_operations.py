@@ -3,10 +3,9 @@
 import json
 
 import pytest
+from backend_support import PARENT_ID, GraphQLClient, RatingsServer, planner_app
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
-
-from backend_support import PARENT_ID, GraphQLClient, RatingsServer, planner_app
 
 
 @pytest.fixture
@@ -53,10 +52,11 @@ def test_a_mutation_is_named_for_its_type_and_name(spans):
 def test_no_argument_values_or_comment_text_are_recorded(spans):
     gql = GraphQLClient(planner_app(spans).test_client())
     secret, search = "my very private opinion", "needle-in-haystack"
-    gql("mutation Rate($c: String) { submitFeedback(talkId: \"4\", rating: 4, comment: $c) { id } }", {"c": secret})
+    gql('mutation Rate($c: String) { submitFeedback(talkId: "4", rating: 4, comment: $c) { id } }', {"c": secret})
     gql(f'query Find {{ talks(search: "{search}") {{ total }} }}')
-    recorded = json.dumps([{**s.attributes, "events": [dict(e.attributes) for e in s.events]}
-                           for s in spans.get_finished_spans()])
+    recorded = json.dumps(
+        [{**s.attributes, "events": [dict(e.attributes) for e in s.events]} for s in spans.get_finished_spans()]
+    )
     assert secret not in recorded and search not in recorded
     assert '"*"' in one(spans, "query Find").attributes["graphql.document"]
 
@@ -109,7 +109,10 @@ def test_ratings_down_degrades_recommendations_and_marks_the_client_span(spans):
 
 def test_an_unsampled_incoming_trace_stays_unsampled(spans):
     client = planner_app(spans).test_client()
-    response = client.post("/graphql", json={"query": "{ talks { total } }"},
-                           headers={"traceparent": f"00-0af7651916cd43dd8448eb211c80319c-{PARENT_ID}-00"})
+    response = client.post(
+        "/graphql",
+        json={"query": "{ talks { total } }"},
+        headers={"traceparent": f"00-0af7651916cd43dd8448eb211c80319c-{PARENT_ID}-00"},
+    )
     assert response.status_code == 200 and spans.get_finished_spans() == ()
     assert response.headers["traceresponse"].endswith("-00")

@@ -5,11 +5,10 @@ import time
 
 import pytest
 import requests
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import StatusCode
-
 from backend_support import GraphQLClient, RatingsServer, planner_app
 from conftest import start_server
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
 
 SHOW_TALKS = "query ShowTalks { talks(limit: 9) { items { title audiences speakers { name } } } }"
 RATE = 'mutation SubmitFeedback { submitFeedback(talkId: "2", rating: 5) { id } }'
@@ -32,20 +31,26 @@ def test_n_plus_one(fixed, expected):
     assert len(statements(spans)) == 1 + expected
 
 
-@pytest.mark.parametrize("query", [
-    "{ talks { items { title } } }",
-    "query Q { talks { items { ...T } } } fragment T on Talk { title }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "{ talks { items { title } } }",
+        "query Q { talks { items { ...T } } } fragment T on Talk { title }",
+    ],
+)
 def test_the_fix_loads_no_speakers_a_query_does_not_ask_for(query):
     spans = InMemorySpanExporter()
     GraphQLClient(planner_app(spans, fix_n_plus_one=True).test_client())(query)
     assert len(speaker_queries(spans)) == 0 and len(statements(spans)) == 1
 
 
-@pytest.mark.parametrize("query", [
-    "query Q { talks(limit: 9) { items { ...T } } } fragment T on Talk { speakers { name } }",
-    "{ talks(limit: 9) { items { ... on Talk { speakers { name } } } } }",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "query Q { talks(limit: 9) { items { ...T } } } fragment T on Talk { speakers { name } }",
+        "{ talks(limit: 9) { items { ... on Talk { speakers { name } } } } }",
+    ],
+)
 def test_the_fix_batches_speakers_asked_for_through_fragments(query):
     spans = InMemorySpanExporter()
     body = GraphQLClient(planner_app(spans, fix_n_plus_one=True).test_client())(query).get_json()
@@ -91,9 +96,19 @@ def test_flaky_write(fixed):
 
 def test_telemetry_never_breaks_the_app_when_the_collector_is_down(tmp_path):
     backend = start_server(
-        ["backend", "--db", str(tmp_path / "app.db"), "--zipkin-endpoint", "http://127.0.0.1:9/api/v2/spans",
-         "--batch-delay", "50", "--ratings-url", "http://127.0.0.1:9"],
-        "backend-no-collector", tmp_path,
+        [
+            "backend",
+            "--db",
+            str(tmp_path / "app.db"),
+            "--zipkin-endpoint",
+            "http://127.0.0.1:9/api/v2/spans",
+            "--batch-delay",
+            "50",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+        ],
+        "backend-no-collector",
+        tmp_path,
     )
     try:
         timings = []
@@ -115,7 +130,7 @@ def test_telemetry_never_breaks_the_app_when_the_collector_is_down(tmp_path):
 def test_export_failures_are_logged_once_and_recovery_too(caplog):
     from opentelemetry.sdk.trace.export import SpanExportResult
 
-    from backend.zipkin_export import ResilientExporter
+    from common.zipkin_export import ResilientExporter
 
     class Flaky:
         def __init__(self):

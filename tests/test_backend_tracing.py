@@ -7,11 +7,14 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import SpanKind, StatusCode
 
 from backend import create_app
-from backend.telemetry import SessionIdSpanProcessor
+from common.tracing import SessionIdSpanProcessor
 
 TRACE_ID = "0af7651916cd43dd8448eb211c80319c"
 PARENT_ID = "b7ad6b7169203331"
-SHOW_TALKS = "query ShowTalks($limit: Int!) { talks(limit: $limit, search: \"pattern\") { total items { title speakers { name } } } }"
+SHOW_TALKS = (
+    'query ShowTalks($limit: Int!) { talks(limit: $limit, search: "pattern") '
+    "{ total items { title speakers { name } } } }"
+)
 
 
 @pytest.fixture

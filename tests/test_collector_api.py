@@ -11,14 +11,37 @@ NOW_US = int(time.time() * 1_000_000)
 
 def make_trace(trace_id: str, service: str = "frontend", start_us: int = NOW_US, session: str = "s1") -> list[dict]:
     return [
-        {"traceId": trace_id, "id": "a1", "name": "show talks", "timestamp": start_us, "duration": 9000,
-         "localEndpoint": {"serviceName": service}, "tags": {"session.id": session}},
-        {"traceId": trace_id, "id": "b2", "parentId": "a1", "kind": "CLIENT", "name": "POST",
-         "timestamp": start_us + 100, "duration": 8000, "localEndpoint": {"serviceName": service},
-         "annotations": [{"timestamp": start_us + 200, "value": "wire.send"}]},
-        {"traceId": trace_id, "id": "c3", "parentId": "b2", "kind": "SERVER", "name": "POST /graphql",
-         "timestamp": start_us + 500, "duration": 6000, "localEndpoint": {"serviceName": "backend"},
-         "tags": {"http.route": "/graphql"}},
+        {
+            "traceId": trace_id,
+            "id": "a1",
+            "name": "show talks",
+            "timestamp": start_us,
+            "duration": 9000,
+            "localEndpoint": {"serviceName": service},
+            "tags": {"session.id": session},
+        },
+        {
+            "traceId": trace_id,
+            "id": "b2",
+            "parentId": "a1",
+            "kind": "CLIENT",
+            "name": "POST",
+            "timestamp": start_us + 100,
+            "duration": 8000,
+            "localEndpoint": {"serviceName": service},
+            "annotations": [{"timestamp": start_us + 200, "value": "wire.send"}],
+        },
+        {
+            "traceId": trace_id,
+            "id": "c3",
+            "parentId": "b2",
+            "kind": "SERVER",
+            "name": "POST /graphql",
+            "timestamp": start_us + 500,
+            "duration": 6000,
+            "localEndpoint": {"serviceName": "backend"},
+            "tags": {"http.route": "/graphql"},
+        },
     ]
 
 
@@ -39,12 +62,27 @@ def test_posted_trace_reads_back_by_id_in_zipkin_form(collector):
     spans = response.json()
     assert [s["id"] for s in spans] == ["00000000000000a1", "00000000000000b2", "00000000000000c3"]
     assert spans[2] == {
-        "traceId": "000000000000007d", "parentId": "00000000000000b2", "id": "00000000000000c3", "kind": "SERVER",
-        "name": "post /graphql", "timestamp": NOW_US + 500, "duration": 6000,
-        "localEndpoint": {"serviceName": "backend"}, "tags": {"http.route": "/graphql"},
+        "traceId": "000000000000007d",
+        "parentId": "00000000000000b2",
+        "id": "00000000000000c3",
+        "kind": "SERVER",
+        "name": "post /graphql",
+        "timestamp": NOW_US + 500,
+        "duration": 6000,
+        "localEndpoint": {"serviceName": "backend"},
+        "tags": {"http.route": "/graphql"},
     }
-    assert list(spans[2]) == ["traceId", "parentId", "id", "kind", "name", "timestamp", "duration",
-                              "localEndpoint", "tags"]
+    assert list(spans[2]) == [
+        "traceId",
+        "parentId",
+        "id",
+        "kind",
+        "name",
+        "timestamp",
+        "duration",
+        "localEndpoint",
+        "tags",
+    ]
 
 
 def test_search_by_service_span_name_tag_and_time(collector):
@@ -78,8 +116,10 @@ def test_a_batch_with_one_bad_span_is_refused_whole(collector):
 def test_browser_beacon_text_plain_and_gzip_are_accepted(collector):
     beacon = post(collector, make_trace("3001"), headers={"Content-Type": "text/plain;charset=UTF-8"})
     zipped = requests.post(
-        f"{collector.url}/api/v2/spans", data=gzip.compress(json.dumps(make_trace("3002")).encode()),
-        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"}, timeout=5,
+        f"{collector.url}/api/v2/spans",
+        data=gzip.compress(json.dumps(make_trace("3002")).encode()),
+        headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+        timeout=5,
     )
     assert (beacon.status_code, zipped.status_code) == (202, 202)
     for trace_id in ("3001", "3002"):
@@ -105,9 +145,13 @@ def test_query_errors_are_400_with_zipkin_messages(collector):
 
 def test_cors_lets_the_app_origin_post_spans(collector):
     preflight = requests.options(
-        f"{collector.url}/api/v2/spans", timeout=5,
-        headers={"Origin": "http://localhost:8000", "Access-Control-Request-Method": "POST",
-                 "Access-Control-Request-Headers": "content-type"},
+        f"{collector.url}/api/v2/spans",
+        timeout=5,
+        headers={
+            "Origin": "http://localhost:8000",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
     )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"

@@ -8,13 +8,12 @@ import time
 
 import pytest
 import requests
+from conftest import ROOT, poll_until, start_server
 from opentelemetry.exporter.zipkin.json import ZipkinExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, StatusCode
-
-from conftest import ROOT, poll_until, start_server
 
 
 def spans_of(collector, trace_id):
@@ -34,9 +33,11 @@ def test_python_zipkin_json_exporter(collector):
     with tracer.start_as_current_span("Parent Work", kind=SpanKind.SERVER) as parent:
         parent.set_attribute("http.route", "/talks")
         parent.add_event("cache miss")
-        with tracer.start_as_current_span("call ratings", kind=SpanKind.CLIENT) as call:
-            with ratings.get_tracer("test").start_as_current_span("get /ratings", kind=SpanKind.SERVER) as served:
-                served.set_status(StatusCode.ERROR, "timeout")
+        with (
+            tracer.start_as_current_span("call ratings", kind=SpanKind.CLIENT) as call,
+            ratings.get_tracer("test").start_as_current_span("get /ratings", kind=SpanKind.SERVER) as served,
+        ):
+            served.set_status(StatusCode.ERROR, "timeout")
     client.shutdown()
     ratings.shutdown()
     trace_id = f"{parent.get_span_context().trace_id:032x}"
@@ -48,8 +49,9 @@ def test_python_zipkin_json_exporter(collector):
     assert by_name["parent work"]["tags"]["http.route"] == "/talks"
     assert "cache miss" in by_name["parent work"]["annotations"][0]["value"]  # the exporter adds attributes as JSON
     assert by_name["get /ratings"]["tags"]["error"] == "timeout"
-    links = requests.get(f"{collector.url}/api/v2/dependencies",
-                         params={"endTs": spans[0]["timestamp"] // 1000 + 60_000}, timeout=5).json()
+    links = requests.get(
+        f"{collector.url}/api/v2/dependencies", params={"endTs": spans[0]["timestamp"] // 1000 + 60_000}, timeout=5
+    ).json()
     assert links == [{"parent": "py-client", "child": "ratings", "callCount": 1, "errorCount": 1}]
 
 
@@ -77,7 +79,10 @@ console.log(JSON.stringify({ traceId: root.spanContext().traceId, rootId: root.s
 def test_javascript_zipkin_exporter_in_node(collector):
     result = subprocess.run(
         ["node", "--input-type=module", "-e", NODE_EXPORT, f"{collector.url}/api/v2/spans"],
-        cwd=ROOT / "frontend", capture_output=True, text=True, timeout=60,
+        cwd=ROOT / "frontend",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     ids = json.loads(result.stdout.strip().splitlines()[-1])
@@ -94,8 +99,16 @@ def test_spans_acknowledged_before_a_kill_9_are_there_after_restart(tmp_path):
     acknowledged, now_us = [], int(time.time() * 1_000_000)
     for n in range(20):
         trace_id = f"{n + 1:016x}"
-        batch = [{"traceId": trace_id, "id": f"{i + 1:016x}", "name": "op", "timestamp": now_us + i,
-                  "localEndpoint": {"serviceName": "svc"}} for i in range(50)]
+        batch = [
+            {
+                "traceId": trace_id,
+                "id": f"{i + 1:016x}",
+                "name": "op",
+                "timestamp": now_us + i,
+                "localEndpoint": {"serviceName": "svc"},
+            }
+            for i in range(50)
+        ]
         if requests.post(f"{first.url}/api/v2/spans", json=batch, timeout=5).status_code == 202:
             acknowledged.append(trace_id)
     first.process.send_signal(signal.SIGKILL)
@@ -107,4 +120,3 @@ def test_spans_acknowledged_before_a_kill_9_are_there_after_restart(tmp_path):
             assert len(spans_of(second, trace_id)) == 50
     finally:
         second.stop()
-

@@ -11,8 +11,11 @@ from collector import create_app
 
 HEX = "0123456789abcdef"
 hex_id = lambda n: st.text(HEX, min_size=n, max_size=n).filter(lambda s: set(s) != {"0"})  # noqa: E731
-names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).map(str.lower).filter(
-    lambda s: s == s.lower())
+names = (
+    st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30)
+    .map(str.lower)
+    .filter(lambda s: s == s.lower())
+)
 micros = st.integers(min_value=1, max_value=2**53)
 PROPERTIES = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
@@ -63,13 +66,24 @@ def test_every_allowed_span_is_read_back_exactly(spans):
         assert span in stored
 
 
-BAD_FIELDS = [("traceId", "ABC"), ("id", ""), ("timestamp", 1.5), ("kind", "INTERNAL"), ("tags", {"k": 1}),
-              ("annotations", [{"value": "x"}]), ("localEndpoint", "svc"), ("duration", "10")]
+BAD_FIELDS = [
+    ("traceId", "ABC"),
+    ("id", ""),
+    ("timestamp", 1.5),
+    ("kind", "INTERNAL"),
+    ("tags", {"k": 1}),
+    ("annotations", [{"value": "x"}]),
+    ("localEndpoint", "svc"),
+    ("duration", "10"),
+]
 
 
 @PROPERTIES
-@given(st.lists(zipkin_spans(), min_size=1, max_size=4, unique_by=lambda s: (s["traceId"], s["id"])),
-       st.sampled_from(BAD_FIELDS), st.integers(min_value=0, max_value=4))
+@given(
+    st.lists(zipkin_spans(), min_size=1, max_size=4, unique_by=lambda s: (s["traceId"], s["id"])),
+    st.sampled_from(BAD_FIELDS),
+    st.integers(min_value=0, max_value=4),
+)
 def test_one_bad_span_refuses_the_whole_batch(spans, bad, position):
     api = client()
     broken = {**spans[0], "id": "f" * 16, bad[0]: bad[1]}
@@ -81,13 +95,18 @@ def test_one_bad_span_refuses_the_whole_batch(spans, bad, position):
 
 
 @PROPERTIES
-@given(st.one_of(
-    st.binary(max_size=300),
-    st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
-                 lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children,
-                                                                                    max_size=4),
-                 max_leaves=20).map(lambda value: json.dumps(value).encode()),
-))
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+            lambda children: (
+                st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+            ),
+            max_leaves=20,
+        ).map(lambda value: json.dumps(value).encode()),
+    )
+)
 def test_no_body_makes_a_server_error(body):
     api = client()
     for content_type in ("application/json", "text/plain", "application/x-protobuf"):

@@ -6,14 +6,22 @@ import time
 import uuid
 
 import requests
-
 from conftest import poll_until, start_server
 
 
 def batch(n: int = 50) -> list[dict]:
     trace_id = uuid.uuid4().hex
-    return [{"traceId": trace_id, "id": f"{i + 1:016x}", "name": "s", "timestamp": int(time.time() * 1e6) + i,
-             "duration": 5, "localEndpoint": {"serviceName": "stop-test"}} for i in range(n)]
+    return [
+        {
+            "traceId": trace_id,
+            "id": f"{i + 1:016x}",
+            "name": "s",
+            "timestamp": int(time.time() * 1e6) + i,
+            "duration": 5,
+            "localEndpoint": {"serviceName": "stop-test"},
+        }
+        for i in range(n)
+    ]
 
 
 def test_stopping_under_load_answers_202_or_503_and_loses_no_acknowledged_span(tmp_path):

@@ -7,7 +7,6 @@ so only the two checks that hold for the real server are applied.
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 SPEC = ROOT.parent / "shared" / "specs" / "zipkin-api" / "zipkin2-api.yaml"

@@ -6,7 +6,6 @@ import time
 
 import pytest
 import requests
-
 from zipkin_proto import ListOfSpans
 
 NOW_US = int(time.time() * 1_000_000)
@@ -24,16 +23,46 @@ def rpc_trace(trace_id, *, start=NOW_US, error=False, client_service="frontend",
     """frontend (local) → frontend CLIENT → backend SERVER → backend CLIENT to an uninstrumented db."""
     server_tags = {"error": "boom"} if error else {}
     return [
-        {"traceId": trace_id, "id": "1", "name": "click", "timestamp": start, "duration": 900,
-         "localEndpoint": {"serviceName": client_service}},
-        {"traceId": trace_id, "id": "2", "parentId": "1", "kind": "CLIENT", "name": "post", "timestamp": start + 10,
-         "duration": 800, "localEndpoint": {"serviceName": client_service}},
-        {"traceId": trace_id, "id": "3", "parentId": "2", "kind": "SERVER", "name": "post /graphql",
-         "timestamp": start + 20, "duration": 700, "localEndpoint": {"serviceName": server_service},
-         "tags": server_tags},
-        {"traceId": trace_id, "id": "4", "parentId": "3", "kind": "CLIENT", "name": "select", "timestamp": start + 30,
-         "duration": 100, "localEndpoint": {"serviceName": server_service},
-         "remoteEndpoint": {"serviceName": "sqlite"}},
+        {
+            "traceId": trace_id,
+            "id": "1",
+            "name": "click",
+            "timestamp": start,
+            "duration": 900,
+            "localEndpoint": {"serviceName": client_service},
+        },
+        {
+            "traceId": trace_id,
+            "id": "2",
+            "parentId": "1",
+            "kind": "CLIENT",
+            "name": "post",
+            "timestamp": start + 10,
+            "duration": 800,
+            "localEndpoint": {"serviceName": client_service},
+        },
+        {
+            "traceId": trace_id,
+            "id": "3",
+            "parentId": "2",
+            "kind": "SERVER",
+            "name": "post /graphql",
+            "timestamp": start + 20,
+            "duration": 700,
+            "localEndpoint": {"serviceName": server_service},
+            "tags": server_tags,
+        },
+        {
+            "traceId": trace_id,
+            "id": "4",
+            "parentId": "3",
+            "kind": "CLIENT",
+            "name": "select",
+            "timestamp": start + 30,
+            "duration": 100,
+            "localEndpoint": {"serviceName": server_service},
+            "remoteEndpoint": {"serviceName": "sqlite"},
+        },
     ]
 
 
@@ -52,8 +81,13 @@ def test_accepted_is_202_with_an_empty_body_and_empty_lists_are_fine(collector):
 def test_protobuf_list_of_spans_is_stored_like_json(collector):
     message = ListOfSpans()
     span = message.spans.add(
-        trace_id=bytes.fromhex("463ac35c9f6413ad48485a3953bb6124"), id=bytes.fromhex("a2fb4a1d1a96d312"),
-        parent_id=bytes.fromhex("0000000000000001"), kind=2, name="GET /Talks", timestamp=NOW_US, duration=207,
+        trace_id=bytes.fromhex("463ac35c9f6413ad48485a3953bb6124"),
+        id=bytes.fromhex("a2fb4a1d1a96d312"),
+        parent_id=bytes.fromhex("0000000000000001"),
+        kind=2,
+        name="GET /Talks",
+        timestamp=NOW_US,
+        duration=207,
         debug=True,
     )
     span.local_endpoint.service_name = "Backend"
@@ -62,24 +96,36 @@ def test_protobuf_list_of_spans_is_stored_like_json(collector):
     span.annotations.add(timestamp=NOW_US + 5, value="ws")
     span.tags["http.route"] = "/talks"
     response = requests.post(
-        f"{collector.url}/api/v2/spans", data=message.SerializeToString(),
-        headers={"Content-Type": "application/x-protobuf"}, timeout=5,
+        f"{collector.url}/api/v2/spans",
+        data=message.SerializeToString(),
+        headers={"Content-Type": "application/x-protobuf"},
+        timeout=5,
     )
     assert response.status_code == 202, response.text
-    assert get(collector, "/api/v2/trace/463ac35c9f6413ad48485a3953bb6124").json() == [{
-        "traceId": "463ac35c9f6413ad48485a3953bb6124", "parentId": "0000000000000001", "id": "a2fb4a1d1a96d312",
-        "kind": "SERVER", "name": "get /talks", "timestamp": NOW_US, "duration": 207,
-        "localEndpoint": {"serviceName": "backend", "ipv4": "10.0.0.1", "port": 8000},
-        "annotations": [{"timestamp": NOW_US + 5, "value": "ws"}], "tags": {"http.route": "/talks"}, "debug": True,
-    }]
+    assert get(collector, "/api/v2/trace/463ac35c9f6413ad48485a3953bb6124").json() == [
+        {
+            "traceId": "463ac35c9f6413ad48485a3953bb6124",
+            "parentId": "0000000000000001",
+            "id": "a2fb4a1d1a96d312",
+            "kind": "SERVER",
+            "name": "get /talks",
+            "timestamp": NOW_US,
+            "duration": 207,
+            "localEndpoint": {"serviceName": "backend", "ipv4": "10.0.0.1", "port": 8000},
+            "annotations": [{"timestamp": NOW_US + 5, "value": "ws"}],
+            "tags": {"http.route": "/talks"},
+            "debug": True,
+        }
+    ]
 
 
 def test_malformed_protobuf_is_refused_and_nothing_stored(collector):
     good = ListOfSpans()
     good.spans.add(trace_id=b"\x00" * 7 + b"\x05", id=b"\x00" * 7 + b"\x06")
     body = good.SerializeToString() + b"\x0a\xff\x01\x00"  # a second span whose length runs past the end
-    response = requests.post(f"{collector.url}/api/v2/spans", data=body,
-                             headers={"Content-Type": "application/x-protobuf"}, timeout=5)
+    response = requests.post(
+        f"{collector.url}/api/v2/spans", data=body, headers={"Content-Type": "application/x-protobuf"}, timeout=5
+    )
     assert response.status_code == 400 and response.text.startswith("Expected a PROTO3 encoded list")
     assert get(collector, "/api/v2/trace/5").status_code == 404
 
@@ -106,11 +152,14 @@ def test_strict_trace_id_true_does_not(collector):
     assert get(collector, "/api/v2/trace/00000000000000c9").status_code == 404
 
 
-@pytest.mark.parametrize("trace_id,message", [
-    ("XYZ", "XYZ should be lower-hex encoded with no prefix"),
-    ("1" * 33, "traceId.length > 32"),
-    ("0" * 16, "traceId is all zeros"),
-])
+@pytest.mark.parametrize(
+    "trace_id,message",
+    [
+        ("XYZ", "XYZ should be lower-hex encoded with no prefix"),
+        ("1" * 33, "traceId.length > 32"),
+        ("0" * 16, "traceId is all zeros"),
+    ],
+)
 def test_malformed_trace_ids_are_400(collector, trace_id, message):
     response = get(collector, f"/api/v2/trace/{trace_id}")
     assert (response.status_code, response.text.strip()) == (400, message)
@@ -122,20 +171,28 @@ def test_trace_many_returns_the_traces_that_exist(collector):
     assert sorted(t[0]["traceId"] for t in traces) == ["00000000000000d1", "00000000000000d2"]
 
 
-@pytest.mark.parametrize("trace_ids,message", [
-    ("", "traceIds parameter is empty"),
-    ("d1", "Use /api/v2/trace/{traceId} endpoint to retrieve a single trace"),
-    ("d1,00d1", "redundant traceId: 00d1"),
-    ("d1,zz", "zz should be lower-hex encoded with no prefix"),
-])
+@pytest.mark.parametrize(
+    "trace_ids,message",
+    [
+        ("", "traceIds parameter is empty"),
+        ("d1", "Use /api/v2/trace/{traceId} endpoint to retrieve a single trace"),
+        ("d1,00d1", "redundant traceId: 00d1"),
+        ("d1,zz", "zz should be lower-hex encoded with no prefix"),
+    ],
+)
 def test_trace_many_refuses_what_zipkin_refuses(collector, trace_ids, message):
     response = get(collector, "/api/v2/traceMany", traceIds=trace_ids)
     assert (response.status_code, response.text.strip()) == (400, message)
 
 
 def test_mandatory_parameters(collector):
-    for path in ("/api/v2/spans", "/api/v2/remoteServices", "/api/v2/traceMany", "/api/v2/dependencies",
-                 "/api/v2/autocompleteValues"):
+    for path in (
+        "/api/v2/spans",
+        "/api/v2/remoteServices",
+        "/api/v2/traceMany",
+        "/api/v2/dependencies",
+        "/api/v2/autocompleteValues",
+    ):
         response = get(collector, path)
         assert response.status_code == 400 and response.text.startswith("Mandatory parameter/header is missing: ")
 
@@ -207,8 +264,11 @@ def test_cors_refuses_origins_not_allowed(tmp_path):
         ["collector", "--db", ":memory:", "--allowed-origins", "http://localhost:8000"], "cors", tmp_path
     )
     try:
-        other = requests.options(f"{server.url}/api/v2/spans", timeout=5, headers={
-            "Origin": "http://evil.example", "Access-Control-Request-Method": "POST"})
+        other = requests.options(
+            f"{server.url}/api/v2/spans",
+            timeout=5,
+            headers={"Origin": "http://evil.example", "Access-Control-Request-Method": "POST"},
+        )
         assert "Access-Control-Allow-Origin" not in other.headers
         allowed = requests.get(f"{server.url}/api/v2/services", headers={"Origin": "http://localhost:8000"}, timeout=5)
         assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
@@ -228,8 +288,12 @@ def test_bodies_over_the_limit_get_413_and_store_nothing(tmp_path):
     try:
         big = rpc_trace("9a") * 10
         assert post(server, big).status_code == 413
-        zipped = requests.post(f"{server.url}/api/v2/spans", data=gzip.compress(json.dumps(big).encode()),
-                               headers={"Content-Encoding": "gzip"}, timeout=5)
+        zipped = requests.post(
+            f"{server.url}/api/v2/spans",
+            data=gzip.compress(json.dumps(big).encode()),
+            headers={"Content-Encoding": "gzip"},
+            timeout=5,
+        )
         assert zipped.status_code == 413
         assert get(server, "/api/v2/trace/9a").status_code == 404
     finally:

@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-
-from backend.settings import RATINGS_SETTINGS, SETTINGS as BACKEND
-from collector.settings import SETTINGS as COLLECTOR
 from conftest import ROOT
+
+from backend.settings import SETTINGS as BACKEND
+from collector.settings import SETTINGS as COLLECTOR
+from ratings.settings import SETTINGS as RATINGS_SETTINGS
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SCHEMA = ROOT.parent / "shared" / "specs" / "compose-spec" / "compose-spec.json"
@@ -40,8 +41,11 @@ OURS = {name: s for name, s in SERVICES.items() if s.get("build")}  # services r
 APPS = {name: s for name, s in OURS.items() if "command" not in s}  # the default command: journey backend
 OTEL = yaml.safe_load((ROOT / "otel-collector.yaml").read_text())
 # services that cannot or need not declare a healthcheck, and why
-UNCHECKED = {"otel-collector": "distroless image", "elasticsearch": "its image's own HEALTHCHECK",
-             "zipkin-dependencies": "a cron job, not a server"}
+UNCHECKED = {
+    "otel-collector": "distroless image",
+    "elasticsearch": "its image's own HEALTHCHECK",
+    "zipkin-dependencies": "a cron job, not a server",
+}
 
 
 def profile(name: str) -> str:
@@ -80,11 +84,15 @@ def test_each_app_sends_backend_and_browser_spans_to_one_place_inside_and_outsid
     assert outside_host == "localhost" and inside_host in SERVICES
     assert published(outside_port) == (inside_host, inside_port), "the browser must reach the backend's collector"
     assert inside_host in APPS[name]["depends_on"] or any(
-        inside_host in SERVICES[d].get("depends_on", {}) for d in APPS[name]["depends_on"])
+        inside_host in SERVICES[d].get("depends_on", {}) for d in APPS[name]["depends_on"]
+    )
     viewer, _ = published(host_port(env["JOURNEY_VIEWER_URL"])[1])
     kind = env.get("JOURNEY_VIEWER_KIND", "journey")
-    assert (SERVICES[viewer].get("image", "").startswith("openzipkin/zipkin:") if kind == "zipkin"
-            else SERVICES[viewer].get("command") == ["journey", "collector"]), f"{name}'s viewer is not {kind}"
+    assert (
+        SERVICES[viewer].get("image", "").startswith("openzipkin/zipkin:")
+        if kind == "zipkin"
+        else SERVICES[viewer].get("command") == ["journey", "collector"]
+    ), f"{name}'s viewer is not {kind}"
     ratings, _ = host_port(env["JOURNEY_RATINGS_URL"])
     assert SERVICES[ratings]["command"] == ["journey", "ratings"] and profile(ratings) == profile(name)
 
@@ -112,7 +120,9 @@ def test_images_are_pinned_and_every_server_has_a_health_check():
 def test_the_otel_collector_config_receives_zipkin_and_otlp_with_cors_and_exports_to_zipkin():
     pipeline = OTEL["service"]["pipelines"]["traces"]
     assert set(pipeline["receivers"]) == {"zipkin", "otlp"} <= set(OTEL["receivers"])
-    assert set(pipeline["exporters"]) <= set(OTEL["exporters"]) and set(pipeline["processors"]) <= set(OTEL["processors"])
+    assert set(pipeline["exporters"]) <= set(OTEL["exporters"]) and set(pipeline["processors"]) <= set(
+        OTEL["processors"]
+    )
     collector = SERVICES["otel-collector"]
     inside = {str(m).split(":")[1] for m in collector["ports"]}
     receivers = OTEL["receivers"]
@@ -123,8 +133,10 @@ def test_the_otel_collector_config_receives_zipkin_and_otlp_with_cors_and_export
     assert app_origin in receivers["otlp"]["protocols"]["http"]["cors"]["allowed_origins"]
     target, port = host_port(OTEL["exporters"]["zipkin"]["endpoint"])
     assert target in collector["depends_on"] and SERVICES[target]["image"].startswith("openzipkin/zipkin:")
-    assert any(v.endswith(":/etc/otelcol-contrib/config.yaml:ro") and v.startswith("./otel-collector.yaml")
-               for v in collector["volumes"])
+    assert any(
+        v.endswith(":/etc/otelcol-contrib/config.yaml:ro") and v.startswith("./otel-collector.yaml")
+        for v in collector["volumes"]
+    )
 
 
 def test_the_dockerfile_sets_only_variables_the_backend_reads_and_runs_unprivileged():

@@ -5,7 +5,6 @@ import time
 
 import pytest
 import requests
-
 from conftest import poll_until, start_server
 from trace_shapes import action_shape, find, wait_for_shape
 from ui_steps import finish_plan_my_day, pick_audience, start_plan_my_day
@@ -16,13 +15,23 @@ pytestmark = pytest.mark.browser
 ACTIONS = {
     "show talks": (lambda page: page.goto(page.app_url), "query searchtalks", "resolve query.talks"),
     "search talks": (
-        lambda page: (page.get_by_label("Search").fill("kubernetes"),
-                      page.get_by_role("button", name="Search").click()),
-        "query searchtalks", "resolve query.talks"),
-    "open talk": (lambda page: page.get_by_role("link", name="Kubernetes Patterns").click(),
-                  "query showtalk", "resolve query.talk"),
-    "show schedule": (lambda page: page.get_by_role("link", name="My schedule").click(),
-                      "query myschedule", "resolve query.myschedule"),
+        lambda page: (
+            page.get_by_label("Search").fill("kubernetes"),
+            page.get_by_role("button", name="Search").click(),
+        ),
+        "query searchtalks",
+        "resolve query.talks",
+    ),
+    "open talk": (
+        lambda page: page.get_by_role("link", name="Kubernetes Patterns").click(),
+        "query showtalk",
+        "resolve query.talk",
+    ),
+    "show schedule": (
+        lambda page: page.get_by_role("link", name="My schedule").click(),
+        "query myschedule",
+        "resolve query.myschedule",
+    ),
 }
 
 
@@ -72,8 +81,9 @@ def test_add_to_schedule_and_feedback_are_traced_with_what_was_acted_on(page, co
     page.get_by_role("button", name="Add to my schedule").click()
     page.get_by_text("In your schedule.").wait_for()
     add = last_trace_id(page)
-    spans = wait_for_shape(collector.url, add, action_shape("add to schedule", "mutation addtoschedule",
-                                                            "resolve mutation.addtoschedule"))
+    spans = wait_for_shape(
+        collector.url, add, action_shape("add to schedule", "mutation addtoschedule", "resolve mutation.addtoschedule")
+    )
     assert find(spans, "frontend", "add to schedule")[0]["tags"]["ui.talk.id"] == "2"
 
     comment = "a comment that must never reach a span"
@@ -82,9 +92,14 @@ def test_add_to_schedule_and_feedback_are_traced_with_what_was_acted_on(page, co
     page.get_by_role("button", name="Send feedback").click()
     page.get_by_text("Thank you for your feedback!").wait_for()
     feedback = last_trace_id(page, add)
-    spans = wait_for_shape(collector.url, feedback, [("frontend", "submit feedback", None, None, None),
-                                                      ("backend", "mutation submitfeedback", None, "backend",
-                                                       "post /graphql")])
+    spans = wait_for_shape(
+        collector.url,
+        feedback,
+        [
+            ("frontend", "submit feedback", None, None, None),
+            ("backend", "mutation submitfeedback", None, "backend", "post /graphql"),
+        ],
+    )
     tags = find(spans, "frontend", "submit feedback")[0]["tags"]
     assert (tags["ui.feedback.rating"], tags["ui.feedback.comment.length"]) == ("4", str(len(comment)))
     assert comment not in requests.get(f"{collector.url}/api/v2/trace/{feedback}", timeout=5).text
@@ -113,8 +128,10 @@ def test_the_guided_flow_is_one_trace_with_every_step_under_the_journey(page, co
     shape = [("frontend", "plan my day", None, None, None)]
     shape += [("frontend", step, None, "frontend", "plan my day") for step in steps]
     shape += [("frontend", "post", "CLIENT", "frontend", step) for step in steps]
-    shape += [("backend", op, None, "backend", "post /graphql") for op in
-              ("query searchtalks", "mutation addtoschedule", "query myschedule", "mutation submitfeedback")]
+    shape += [
+        ("backend", op, None, "backend", "post /graphql")
+        for op in ("query searchtalks", "mutation addtoschedule", "query myschedule", "mutation submitfeedback")
+    ]
     spans = wait_for_shape(collector.url, journey, shape)
     [root] = find(spans, "frontend", "plan my day")
     assert root["tags"]["ui.journey.outcome"] == "completed" and root["tags"]["ui.journey.steps"] == "4"
@@ -145,8 +162,11 @@ def test_an_uncaught_javascript_error_is_a_span(page, collector):
     page.evaluate("setTimeout(() => { throw new Error('planted in a test') }, 0)")
 
     def error_span():
-        found = requests.get(f"{collector.url}/api/v2/traces", params={"serviceName": "frontend",
-                             "spanName": "uncaught error", "lookback": "60000"}, timeout=5).json()
+        found = requests.get(
+            f"{collector.url}/api/v2/traces",
+            params={"serviceName": "frontend", "spanName": "uncaught error", "lookback": "60000"},
+            timeout=5,
+        ).json()
         return found and found[0][0]
 
     span = poll_until(error_span, "an 'uncaught error' span")
@@ -157,10 +177,23 @@ def test_an_uncaught_javascript_error_is_a_span(page, collector):
 
 def test_a_graphql_error_marks_the_action_span(browser, collector, tmp_path):
     flaky = start_server(
-        ["backend", "--db", str(tmp_path / "flaky.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--flaky-write-rate", "1",
-         "--ratings-url", "http://127.0.0.1:9"],
-        "flaky-backend", tmp_path,
+        [
+            "backend",
+            "--db",
+            str(tmp_path / "flaky.db"),
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--viewer-url",
+            f"{collector.url}/zipkin/",
+            "--batch-delay",
+            "100",
+            "--flaky-write-rate",
+            "1",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+        ],
+        "flaky-backend",
+        tmp_path,
     )
     try:
         page = browser.new_context().new_page()
@@ -169,10 +202,14 @@ def test_a_graphql_error_marks_the_action_span(browser, collector, tmp_path):
         page.get_by_role("button", name="Send feedback").click()
         page.get_by_text("Could not send the feedback: Unexpected error.").wait_for()
         trace_id = last_trace_id(page)
-        spans = wait_for_shape(collector.url, trace_id, [
-            ("frontend", "submit feedback", None, None, None),
-            ("backend", "resolve mutation.submitfeedback", None, "backend", "mutation submitfeedback"),
-        ])
+        spans = wait_for_shape(
+            collector.url,
+            trace_id,
+            [
+                ("frontend", "submit feedback", None, None, None),
+                ("backend", "resolve mutation.submitfeedback", None, "backend", "mutation submitfeedback"),
+            ],
+        )
         [action] = find(spans, "frontend", "submit feedback")
         assert action["tags"]["error"] == "Unexpected error."
         [resolver] = find(spans, "backend", "resolve mutation.submitfeedback")
@@ -215,10 +252,14 @@ def test_leaving_the_guided_flow_ends_the_journey_as_abandoned(page, collector):
     journey = last_trace_id(page)
     pick_audience(page, "ops")
     page.get_by_role("link", name="My schedule").click()
-    spans = wait_for_shape(collector.url, journey, [
-        ("frontend", "plan my day", None, None, None),
-        ("frontend", "pick audience", None, "frontend", "plan my day"),
-    ])
+    spans = wait_for_shape(
+        collector.url,
+        journey,
+        [
+            ("frontend", "plan my day", None, None, None),
+            ("frontend", "pick audience", None, "frontend", "plan my day"),
+        ],
+    )
     [root] = find(spans, "frontend", "plan my day")
     assert root["tags"]["ui.journey.outcome"] == "abandoned: left" and root["tags"]["ui.journey.steps"] == "1"
     assert not find(spans, "frontend", "show schedule")  # after the journey: a trace of its own
@@ -270,8 +311,11 @@ def test_a_session_is_renewed_after_30_minutes_of_inactivity(page, collector):
 
 def test_the_first_load_is_traced_as_a_document_load(page, collector):
     def document_load():
-        found = requests.get(f"{collector.url}/api/v2/traces", params={"serviceName": "frontend",
-                             "spanName": "documentload", "lookback": "60000"}, timeout=5).json()
+        found = requests.get(
+            f"{collector.url}/api/v2/traces",
+            params={"serviceName": "frontend", "spanName": "documentload", "lookback": "60000"},
+            timeout=5,
+        ).json()
         return found and found[0]
 
     spans = poll_until(document_load, "a documentLoad trace")
@@ -289,12 +333,20 @@ def test_no_search_text_or_comment_reaches_any_stored_span(page, collector):
     page.get_by_label("Comment").fill(comment)
     page.get_by_role("button", name="Send feedback").click()
     page.get_by_text("Thank you for your feedback!").wait_for()
-    wait_for_shape(collector.url, last_trace_id(page), [("frontend", "submit feedback", None, None, None),
-                                                        ("backend", "mutation submitfeedback", None, "backend",
-                                                         "post /graphql")])
+    wait_for_shape(
+        collector.url,
+        last_trace_id(page),
+        [
+            ("frontend", "submit feedback", None, None, None),
+            ("backend", "mutation submitfeedback", None, "backend", "post /graphql"),
+        ],
+    )
     session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
-    stored = requests.get(f"{collector.url}/api/v2/traces", timeout=5, params={
-        "annotationQuery": f"session.id={session}", "limit": "100", "lookback": "600000"}).text
+    stored = requests.get(
+        f"{collector.url}/api/v2/traces",
+        timeout=5,
+        params={"annotationQuery": f"session.id={session}", "limit": "100", "lookback": "600000"},
+    ).text
     assert "search talks" in stored and "submit feedback" in stored  # the actions are there ...
     assert "zq-private" not in stored  # ... what the user typed is not, browser or server side
 
@@ -303,10 +355,23 @@ def test_no_search_text_or_comment_reaches_any_stored_span(page, collector):
 def test_head_sampling_in_the_browser_keeps_whole_traces_or_none(browser, collector, tmp_path, ratio):
     """The browser decides at the root; the backend follows the flag in traceparent: no half traces."""
     sampled = start_server(
-        ["backend", "--db", str(tmp_path / "app.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--ratings-url", "http://127.0.0.1:9",
-         "--browser-sample-ratio", ratio],
-        "sampled-backend", tmp_path,
+        [
+            "backend",
+            "--db",
+            str(tmp_path / "app.db"),
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--viewer-url",
+            f"{collector.url}/zipkin/",
+            "--batch-delay",
+            "100",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+            "--browser-sample-ratio",
+            ratio,
+        ],
+        "sampled-backend",
+        tmp_path,
     )
     context = browser.new_context()
     try:
@@ -321,10 +386,19 @@ def test_head_sampling_in_the_browser_keeps_whole_traces_or_none(browser, collec
             kept = page.locator("#open-trace").is_visible()
             assert kept != page.locator("#trace-note").is_visible()  # a link to the trace, or "not sampled"
         time.sleep(1.5)  # both sides' batches
-        traces = {t[0]["traceId"]: t for t in requests.get(f"{collector.url}/api/v2/traces", params={
-            "serviceName": "frontend", "spanName": "search talks", "limit": 100}, timeout=5).json()}
-        calls = requests.get(f"{collector.url}/api/v2/traces", params={
-            "serviceName": "backend", "spanName": "post /graphql", "limit": 100}, timeout=5).json()
+        traces = {
+            t[0]["traceId"]: t
+            for t in requests.get(
+                f"{collector.url}/api/v2/traces",
+                params={"serviceName": "frontend", "spanName": "search talks", "limit": 100},
+                timeout=5,
+            ).json()
+        }
+        calls = requests.get(
+            f"{collector.url}/api/v2/traces",
+            params={"serviceName": "backend", "spanName": "post /graphql", "limit": 100},
+            timeout=5,
+        ).json()
         for trace_id in shown:
             if trace_id in traces:  # kept: whole, browser and backend
                 assert {s["localEndpoint"]["serviceName"] for s in traces[trace_id]} == {"frontend", "backend"}

@@ -26,19 +26,22 @@ def test_128_bit_trace_id_with_zero_high_half_is_stored_as_64_bit():
     assert s["traceId"] == "463ac35c9f6413ad"
 
 
-@pytest.mark.parametrize("field,value,problem", [
-    ("traceId", "ABC", "lower-hex"),
-    ("traceId", "0" * 32, "all zeros"),
-    ("traceId", "1" * 33, "longer than 32"),
-    ("id", "x1", "lower-hex"),
-    ("id", "1" * 17, "longer than 16"),
-    ("id", 12, "lower-hex string"),
-    ("timestamp", 1.5, "fraction"),
-    ("duration", "10", "integer microseconds"),
-    ("kind", "INTERNAL", "is not one of"),
-    ("tags", {"http.status_code": 200}, "string value"),
-    ("annotations", [{"value": "ws"}], "both timestamp and value"),
-])
+@pytest.mark.parametrize(
+    "field,value,problem",
+    [
+        ("traceId", "ABC", "lower-hex"),
+        ("traceId", "0" * 32, "all zeros"),
+        ("traceId", "1" * 33, "longer than 32"),
+        ("id", "x1", "lower-hex"),
+        ("id", "1" * 17, "longer than 16"),
+        ("id", 12, "lower-hex string"),
+        ("timestamp", 1.5, "fraction"),
+        ("duration", "10", "integer microseconds"),
+        ("kind", "INTERNAL", "is not one of"),
+        ("tags", {"http.status_code": 200}, "string value"),
+        ("annotations", [{"value": "ws"}], "both timestamp and value"),
+    ],
+)
 def test_bad_field_is_rejected_naming_the_field(field, value, problem):
     with pytest.raises(SpanDecodeError) as error:
         decode(span(), span(**{field: value}))
@@ -54,8 +57,12 @@ def test_missing_ids_are_rejected():
 
 def test_names_are_lower_cased_and_empty_fields_dropped():
     [s] = decode(span(name="GET /Talks", localEndpoint={"serviceName": "Frontend"}, remoteEndpoint={}, tags={}))
-    assert s == {"traceId": "0000000000000001", "id": "0000000000000002", "name": "get /talks",
-                 "localEndpoint": {"serviceName": "frontend"}}
+    assert s == {
+        "traceId": "0000000000000001",
+        "id": "0000000000000002",
+        "name": "get /talks",
+        "localEndpoint": {"serviceName": "frontend"},
+    }
 
 
 def test_parent_id_equal_to_id_or_zero_is_dropped():
@@ -69,8 +76,11 @@ def test_zero_or_negative_times_mean_absent():
 
 
 def test_annotations_are_deduplicated_and_sorted():
-    [s] = decode(span(annotations=[{"timestamp": 2, "value": "b"}, {"timestamp": 1, "value": "a"},
-                                   {"timestamp": 2, "value": "b"}]))
+    [s] = decode(
+        span(
+            annotations=[{"timestamp": 2, "value": "b"}, {"timestamp": 1, "value": "a"}, {"timestamp": 2, "value": "b"}]
+        )
+    )
     assert s["annotations"] == [{"timestamp": 1, "value": "a"}, {"timestamp": 2, "value": "b"}]
 
 

@@ -7,18 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from backend.settings import RATINGS_SETTINGS as RATINGS
 from backend.settings import SETTINGS as BACKEND
 from collector.settings import SETTINGS as COLLECTOR
-from journey.settings import SettingError, resolve
+from common.settings import SettingError, resolve
 from journey.check import CHECK_SETTINGS
 from journey.load import LOAD_SETTINGS
 from journey.up import UP_SETTINGS
+from ratings.settings import SETTINGS as RATINGS
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 
 
-@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env)
+@pytest.mark.parametrize(
+    "setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env
+)
 def test_every_setting_is_in_the_readme_with_its_option(setting):
     rows = [line for line in README.splitlines() if f"| `{setting.env}` |" in line]
     assert rows, f"{setting.env} is not in the README's settings tables"
@@ -38,12 +40,15 @@ def test_option_beats_environment_beats_default():
     assert (config["port"], config["strict_trace_id"], config["host"]) == (9600, False, "127.0.0.1")
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"QUERY_PORT": "http"}, "QUERY_PORT: not a port number"),
-    ({"QUERY_PORT": "70000"}, "QUERY_PORT: out of range 0-65535: 70000"),
-    ({"STRICT_TRACE_ID": "maybe"}, "STRICT_TRACE_ID: not a boolean"),
-    ({"QUERY_LOOKBACK": "-1"}, "QUERY_LOOKBACK: must be 1 or more"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"QUERY_PORT": "http"}, "QUERY_PORT: not a port number"),
+        ({"QUERY_PORT": "70000"}, "QUERY_PORT: out of range 0-65535: 70000"),
+        ({"STRICT_TRACE_ID": "maybe"}, "STRICT_TRACE_ID: not a boolean"),
+        ({"QUERY_LOOKBACK": "-1"}, "QUERY_LOOKBACK: must be 1 or more"),
+    ],
+)
 def test_bad_values_name_the_setting(env, message):
     with pytest.raises(SettingError, match=message):
         resolve(COLLECTOR, {}, env)
@@ -52,7 +57,9 @@ def test_bad_values_name_the_setting(env, message):
 def test_cli_refuses_a_bad_option_with_exit_2():
     result = subprocess.run(
         [sys.executable, "-m", "journey", "backend", "--zipkin-endpoint", "localhost:9411"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 2
     assert "--zipkin-endpoint: not an http(s) URL: 'localhost:9411'" in result.stderr
@@ -71,7 +78,9 @@ def test_cli_reports_an_unusable_database_without_touching_it(tmp_path):
     not_a_database.write_bytes(b"this file is not SQLite" * 100)
     result = subprocess.run(
         [sys.executable, "-m", "journey", "collector", "--data-dir", str(tmp_path), "--port", "0"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 1 and "cannot open the span database" in result.stderr
     assert not_a_database.read_bytes() == b"this file is not SQLite" * 100
@@ -80,7 +89,9 @@ def test_cli_reports_an_unusable_database_without_touching_it(tmp_path):
 INSTRUMENTATION = (Path(__file__).resolve().parent.parent / "docs" / "instrumentation.md").read_text()
 
 
-@pytest.mark.parametrize("setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env)
+@pytest.mark.parametrize(
+    "setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env
+)
 def test_every_setting_is_in_the_instrumentation_reference(setting):
     assert f"| `{setting.env}` |" in INSTRUMENTATION, f"{setting.env} is not in docs/instrumentation.md"
 

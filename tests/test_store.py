@@ -10,10 +10,25 @@ NOW_US = 1_800_000_000_000_000
 
 
 def trace(trace_id: str, start: int, spans: int = 3) -> list[dict]:
-    root = {"traceId": trace_id, "id": "a" * 16, "timestamp": start, "duration": 10,
-            "localEndpoint": {"serviceName": "svc"}, "tags": {"k": trace_id}}
-    children = [{"traceId": trace_id, "id": f"{i + 1:016x}", "parentId": "a" * 16, "timestamp": start + i + 1,
-                 "duration": 1, "localEndpoint": {"serviceName": "svc"}} for i in range(spans - 1)]
+    root = {
+        "traceId": trace_id,
+        "id": "a" * 16,
+        "timestamp": start,
+        "duration": 10,
+        "localEndpoint": {"serviceName": "svc"},
+        "tags": {"k": trace_id},
+    }
+    children = [
+        {
+            "traceId": trace_id,
+            "id": f"{i + 1:016x}",
+            "parentId": "a" * 16,
+            "timestamp": start + i + 1,
+            "duration": 1,
+            "localEndpoint": {"serviceName": "svc"},
+        }
+        for i in range(spans - 1)
+    ]
     return [root, *children]
 
 
@@ -66,7 +81,9 @@ def test_concurrent_ingest_and_queries_never_see_a_locked_database(tmp_path):
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
 
-    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)] + [threading.Thread(target=read) for _ in range(2)]
+    threads = [threading.Thread(target=write, args=(w,)) for w in range(4)] + [
+        threading.Thread(target=read) for _ in range(2)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -121,8 +138,9 @@ def test_a_new_data_directory_is_created(tmp_path):
 def test_recent_tag_values_newest_first_and_only_with_traces_left(tmp_path):
     store = SpanStore(str(tmp_path / "s.db"), retention_hours=24, autocomplete_keys=["k"])
     old, newer, newest = "0" * 15 + "1", "0" * 15 + "2", "0" * 15 + "3"
-    store.add_spans(trace(old, NOW_US - 48 * HOUR_US) + trace(newer, NOW_US - 2 * HOUR_US)
-                    + trace(newest, NOW_US - HOUR_US))
+    store.add_spans(
+        trace(old, NOW_US - 48 * HOUR_US) + trace(newer, NOW_US - 2 * HOUR_US) + trace(newest, NOW_US - HOUR_US)
+    )
     assert [value for value, _ts, _n in store.recent_tag_values("k")] == [newest, newer, old]
     store.enforce_retention(now_us=NOW_US, force=True)
     assert store.recent_tag_values("k") == [(newest, NOW_US - HOUR_US, 1), (newer, NOW_US - 2 * HOUR_US, 1)]

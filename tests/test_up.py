@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import requests
-
 from conftest import ROOT, poll_until
 
 
@@ -22,9 +21,24 @@ def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
     log = tmp_path / "up.log"
     with log.open("w") as out:
         up = subprocess.Popen(
-            [sys.executable, "-m", "journey", "up", "--port", str(port), "--collector-port", str(collector_port),
-             "--ratings-port", str(ratings_port), "--data-dir", str(tmp_path / "data")],
-            stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [
+                sys.executable,
+                "-m",
+                "journey",
+                "up",
+                "--port",
+                str(port),
+                "--collector-port",
+                str(collector_port),
+                "--ratings-port",
+                str(ratings_port),
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
     try:
         poll_until(lambda: "Journey is up" in log.read_text(), "journey up to say it is up", timeout=40)
@@ -32,12 +46,15 @@ def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
         assert f"http://localhost:{port}/" in text and f"http://localhost:{collector_port}/zipkin/" in text
         config = requests.get(f"http://127.0.0.1:{port}/config.json", timeout=5).json()
         assert config["zipkinEndpoint"] == f"http://localhost:{collector_port}/api/v2/spans"
-        answer = requests.post(f"http://127.0.0.1:{port}/graphql", timeout=10,
-                               json={"query": "query Probe { recommendations { id } }"}).json()
+        answer = requests.post(
+            f"http://127.0.0.1:{port}/graphql", timeout=10, json={"query": "query Probe { recommendations { id } }"}
+        ).json()
         assert len(answer["data"]["recommendations"]) == 3
         poll_until(
-            lambda: requests.get(f"http://127.0.0.1:{collector_port}/api/v2/services", timeout=5).json()
-            == ["backend", "ratings"],
+            lambda: (
+                requests.get(f"http://127.0.0.1:{collector_port}/api/v2/services", timeout=5).json()
+                == ["backend", "ratings"]
+            ),
             "the backend's and the ratings service's spans in the collector",
         )
         up.send_signal(signal.SIGINT)
@@ -54,7 +71,10 @@ def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
 def test_up_refuses_one_port_for_both(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "journey", "up", "--port", "9999", "--collector-port", "9999"],
-        capture_output=True, text=True, timeout=30, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
     )
     assert result.returncode == 2 and "must differ" in result.stderr
 
@@ -63,9 +83,24 @@ def test_up_refuses_a_port_another_demo_holds_before_starting_anything(tmp_path)
     with socket.create_server(("127.0.0.1", 0)) as held:  # a stale demo still listening
         taken = held.getsockname()[1]
         result = subprocess.run(
-            [sys.executable, "-m", "journey", "up", "--port", str(free_port()), "--collector-port", str(taken),
-             "--ratings-port", str(free_port()), "--data-dir", str(tmp_path / "data")],
-            capture_output=True, text=True, timeout=30, cwd=ROOT,
+            [
+                sys.executable,
+                "-m",
+                "journey",
+                "up",
+                "--port",
+                str(free_port()),
+                "--collector-port",
+                str(taken),
+                "--ratings-port",
+                str(free_port()),
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=ROOT,
         )
     assert result.returncode == 1 and f"port {taken} (collector) already in use" in result.stderr
     assert "Journey is up" not in result.stdout and not (tmp_path / "data").exists()

@@ -17,26 +17,68 @@ def call_trace(trace_id, session="s-view", start=NOW_US, error=False, db_ms=2):
     if error:
         server_tags["error"] = "boom"
     return [
-        {"traceId": trace_id, "id": "a1", "name": "search talks", "timestamp": start, "duration": 40_000,
-         "localEndpoint": {"serviceName": "frontend"}, "tags": {"session.id": session}},
-        {"traceId": trace_id, "id": "b2", "parentId": "a1", "kind": "CLIENT", "name": "post", "timestamp": start + 1000,
-         "duration": 30_000, "localEndpoint": {"serviceName": "frontend"}, "tags": {"session.id": session}},
+        {
+            "traceId": trace_id,
+            "id": "a1",
+            "name": "search talks",
+            "timestamp": start,
+            "duration": 40_000,
+            "localEndpoint": {"serviceName": "frontend"},
+            "tags": {"session.id": session},
+        },
+        {
+            "traceId": trace_id,
+            "id": "b2",
+            "parentId": "a1",
+            "kind": "CLIENT",
+            "name": "post",
+            "timestamp": start + 1000,
+            "duration": 30_000,
+            "localEndpoint": {"serviceName": "frontend"},
+            "tags": {"session.id": session},
+        },
         # the server's clock runs 5 ms ahead of the browser's: the viewer moves it back inside the call
-        {"traceId": trace_id, "id": "c3", "parentId": "b2", "kind": "SERVER", "name": "post /graphql",
-         "timestamp": start + 1000 + 28_000, "duration": 20_000, "localEndpoint": {"serviceName": "backend"},
-         "tags": server_tags},
-        {"traceId": trace_id, "id": "d4", "parentId": "c3", "name": "query searchtalks", "timestamp": start + 30_000,
-         "duration": 15_000, "localEndpoint": {"serviceName": "backend"}},
-        {"traceId": trace_id, "id": "e5", "parentId": "d4", "kind": "CLIENT", "name": "select",
-         "timestamp": start + 31_000, "duration": db_ms * 1000, "localEndpoint": {"serviceName": "backend"},
-         "remoteEndpoint": {"serviceName": "sqlite"}},
+        {
+            "traceId": trace_id,
+            "id": "c3",
+            "parentId": "b2",
+            "kind": "SERVER",
+            "name": "post /graphql",
+            "timestamp": start + 1000 + 28_000,
+            "duration": 20_000,
+            "localEndpoint": {"serviceName": "backend"},
+            "tags": server_tags,
+        },
+        {
+            "traceId": trace_id,
+            "id": "d4",
+            "parentId": "c3",
+            "name": "query searchtalks",
+            "timestamp": start + 30_000,
+            "duration": 15_000,
+            "localEndpoint": {"serviceName": "backend"},
+        },
+        {
+            "traceId": trace_id,
+            "id": "e5",
+            "parentId": "d4",
+            "kind": "CLIENT",
+            "name": "select",
+            "timestamp": start + 31_000,
+            "duration": db_ms * 1000,
+            "localEndpoint": {"serviceName": "backend"},
+            "remoteEndpoint": {"serviceName": "sqlite"},
+        },
     ]
 
 
 @pytest.fixture
 def viewer(browser, collector):
-    spans = (call_trace("f1", start=NOW_US - 60_000_000) + call_trace("f2", session="other", db_ms=300)
-             + call_trace("f3", start=NOW_US - 30_000_000, error=True))
+    spans = (
+        call_trace("f1", start=NOW_US - 60_000_000)
+        + call_trace("f2", session="other", db_ms=300)
+        + call_trace("f3", start=NOW_US - 30_000_000, error=True)
+    )
     assert requests.post(f"{collector.url}/api/v2/spans", json=spans, timeout=5).status_code == 202
     page = browser.new_context().new_page()
     errors = []
@@ -66,7 +108,7 @@ def test_search_by_service_tag_and_duration_lives_in_the_url(viewer):
     import datetime
 
     def utc(micros):
-        return datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+        return datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
     page.goto(f"{url}/zipkin/?from={utc(NOW_US - 90_000_000)}&to={utc(NOW_US - 45_000_000)}")
     assert result_ids(page) == ["f1"]  # a custom range: only the trace a minute ago
@@ -87,8 +129,9 @@ def test_the_trace_page_nests_every_span_and_merges_client_and_server(viewer):
     # the server half was moved inside its client: its bar starts within the client's
     merged = rows.nth(1)
     outer, inner = merged.locator(".bar span").nth(0), merged.locator(".bar .inner")
-    assert float(inner.get_attribute("style").split("margin-left: ")[1].split("%")[0]) >= \
-        float(outer.get_attribute("style").split("margin-left: ")[1].split("%")[0])
+    assert float(inner.get_attribute("style").split("margin-left: ")[1].split("%")[0]) >= float(
+        outer.get_attribute("style").split("margin-left: ")[1].split("%")[0]
+    )
     rows.nth(1).locator("button").click()
     assert rows.nth(1).locator(".detail").is_visible() and "00000000000000c3" in rows.nth(1).text_content()
     rows.nth(1).locator("button").focus()
@@ -137,8 +180,10 @@ def test_the_sessions_list_puts_the_most_recently_active_first(viewer):
 def test_the_dependency_graph_counts_calls_and_errors(viewer):
     page, url = viewer
     page.goto(f"{url}/zipkin/dependency")
-    rows = [tuple(cell.text_content() for cell in row.locator("td").all())
-            for row in page.locator(".results tbody tr").all()]
+    rows = [
+        tuple(cell.text_content() for cell in row.locator("td").all())
+        for row in page.locator(".results tbody tr").all()
+    ]
     assert ("frontend", "backend", "3", "1") in rows and ("backend", "sqlite", "3", "0") in rows
     assert page.locator("svg.graph rect").count() == 3
 

@@ -11,10 +11,10 @@ import uuid
 
 import pytest
 import requests
-
 from conftest import ROOT, poll_until, start_server
-from journey.checkpoints import CHECKPOINTS
 from ui_steps import finish_plan_my_day, start_plan_my_day
+
+from journey.checkpoints import CHECKPOINTS
 
 pytestmark = pytest.mark.browser
 
@@ -24,13 +24,30 @@ def demo(tmp_path_factory):
     """The finished app: collector, ratings and a backend with every planted problem fixed."""
     logs = tmp_path_factory.mktemp("workshop")
     collector = start_server(["collector", "--db", str(logs / "spans.db")], "collector", logs)
-    ratings = start_server(["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans", "--batch-delay", "100"],
-                           "ratings", logs)
+    ratings = start_server(
+        ["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans", "--batch-delay", "100"], "ratings", logs
+    )
     backend = start_server(
-        ["backend", "--db", str(logs / "app.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-         "--viewer-url", f"{collector.url}/zipkin/", "--batch-delay", "100", "--ratings-url", ratings.url,
-         "--fix-n-plus-one", "--fix-slow-ratings", "--fix-flaky-write", "--flaky-write-rate", "1"],
-        "backend", logs,
+        [
+            "backend",
+            "--db",
+            str(logs / "app.db"),
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--viewer-url",
+            f"{collector.url}/zipkin/",
+            "--batch-delay",
+            "100",
+            "--ratings-url",
+            ratings.url,
+            "--fix-n-plus-one",
+            "--fix-slow-ratings",
+            "--fix-flaky-write",
+            "--flaky-write-rate",
+            "1",
+        ],
+        "backend",
+        logs,
     )
     yield {"collector": collector.url, "app": backend.url}
     for server in (backend, ratings, collector):
@@ -58,10 +75,20 @@ def attended(demo, browser):
         page.get_by_role("link", name="My schedule").click()
         page.get_by_role("heading", name="Recommended for you").wait_for()
         # like an attendee, look at the trace before leaving: an action cut short by a page load is lost
-        shown = poll_until(lambda: (page.locator("#trace-id").text_content() or before) != before
-                           and page.locator("#trace-id").text_content(), "the schedule's trace id")
-        poll_until(lambda: any(s["localEndpoint"]["serviceName"] == "frontend" for s in requests.get(
-            f"{demo['collector']}/api/v2/trace/{shown}", timeout=5).json() or []), "the schedule's browser spans")
+        shown = poll_until(
+            lambda before=before: (
+                (page.locator("#trace-id").text_content() or before) != before
+                and page.locator("#trace-id").text_content()
+            ),
+            "the schedule's trace id",
+        )
+        poll_until(
+            lambda shown=shown: any(
+                s["localEndpoint"]["serviceName"] == "frontend"
+                for s in requests.get(f"{demo['collector']}/api/v2/trace/{shown}", timeout=5).json() or []
+            ),
+            "the schedule's browser spans",
+        )
         page.goto(demo["app"])
         page.get_by_role("status").filter(has_text="9 talks").wait_for()
     start_plan_my_day(page)
@@ -73,8 +100,9 @@ def attended(demo, browser):
 
 
 def journey_check(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "journey", "check", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "journey", "check", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
 
 
 @pytest.mark.parametrize("point", CHECKPOINTS, ids=lambda p: p.slug)
@@ -86,8 +114,9 @@ def test_each_checkpoint_passes_on_the_finished_app(attended, point):
 
 
 def newest(collector: str, service: str, span: str) -> list[dict]:
-    found = requests.get(f"{collector}/api/v2/traces", params={"serviceName": service, "spanName": span,
-                                                                "limit": 1}, timeout=5).json()
+    found = requests.get(
+        f"{collector}/api/v2/traces", params={"serviceName": service, "spanName": span, "limit": 1}, timeout=5
+    ).json()
     assert found, f"no {span} trace"
     return found[0]
 
@@ -101,44 +130,68 @@ def without_backend(spans):
 
 
 def strip_tag(spans, name, key):
-    return [{**s, "tags": {k: v for k, v in s["tags"].items() if k != key}} if s["name"] == name else s
-            for s in spans]
+    return [{**s, "tags": {k: v for k, v in s["tags"].items() if k != key}} if s["name"] == name else s for s in spans]
 
 
 def n_plus_one(spans):
     """The planted N+1's shape: the same speakers query once per talk, under each talk's resolver."""
     [talks] = [s for s in spans if s["name"] == "resolve query.talks"]
     extra = []
-    for index in range(9):
+    for _ in range(9):
         resolver = {**talks, "id": uuid.uuid4().hex[:16], "name": "resolve talk.speakers", "parentId": talks["id"]}
-        select = {**resolver, "id": uuid.uuid4().hex[:16], "name": "select", "kind": "CLIENT",
-                  "parentId": resolver["id"], "tags": {**talks["tags"], "db.statement":
-                  "SELECT s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
-                  "WHERE ts.talk_id = ? ORDER BY ts.position"}}
+        select = {
+            **resolver,
+            "id": uuid.uuid4().hex[:16],
+            "name": "select",
+            "kind": "CLIENT",
+            "parentId": resolver["id"],
+            "tags": {
+                **talks["tags"],
+                "db.statement": (
+                    "SELECT s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
+                    "WHERE ts.talk_id = ? ORDER BY ts.position"
+                ),
+            },
+        }
         extra += [resolver, select]
     return spans + extra
 
 
 def unfixed_failure(spans):
-    return [{**s, "annotations": [], "tags": {**s["tags"], **({"error": "database is locked"}
-                                                            if s["name"] == "resolve mutation.submitfeedback" else {})}}
-            for s in spans]
+    return [
+        {
+            **s,
+            "annotations": [],
+            "tags": {
+                **s["tags"],
+                **({"error": "database is locked"} if s["name"] == "resolve mutation.submitfeedback" else {}),
+            },
+        }
+        for s in spans
+    ]
 
 
 # chapter: (which trace to take from the live demo, how to break it, what the check must say)
 BROKEN = {
     "find-your-click": (("frontend", "search talks"), lambda t: drop(t, "post"), "frontend has no span named 'post'"),
     "click-to-database": (("frontend", "search talks"), without_backend, "the trace has no span from backend at all"),
-    "frontend-span": (("frontend", "search talks"), lambda t: drop(t, "render talks"),
-                      "no span named 'render talks'"),
-    "backend-span": (("backend", "mutation addtoschedule"),
-                     lambda t: strip_tag(t, "detect conflicts", "schedule.conflict.count"),
-                     "it has no tag schedule.conflict.count"),
+    "frontend-span": (("frontend", "search talks"), lambda t: drop(t, "render talks"), "no span named 'render talks'"),
+    "backend-span": (
+        ("backend", "mutation addtoschedule"),
+        lambda t: strip_tag(t, "detect conflicts", "schedule.conflict.count"),
+        "it has no tag schedule.conflict.count",
+    ),
     "n-plus-one": (("frontend", "search talks"), n_plus_one, "runs the same query 9 times: an N+1"),
-    "slow-dependency": (("ratings", "get /ratings"), lambda t: [s for s in t if s["localEndpoint"]["serviceName"]
-                                                                != "ratings"], "the trace has no span from ratings"),
-    "flaky-write": (("backend", "mutation submitfeedback"),
-                    lambda t: [{**s, "annotations": []} for s in t], "none of your 1 feedback traces failed yet"),
+    "slow-dependency": (
+        ("ratings", "get /ratings"),
+        lambda t: [s for s in t if s["localEndpoint"]["serviceName"] != "ratings"],
+        "the trace has no span from ratings",
+    ),
+    "flaky-write": (
+        ("backend", "mutation submitfeedback"),
+        lambda t: [{**s, "annotations": []} for s in t],
+        "none of your 1 feedback traces failed yet",
+    ),
     "your-journey": (("frontend", "plan my day"), lambda t: drop(t, "plan my day"), "no span named 'plan my day'"),
     "sampling": (("frontend", "search talks"), without_backend, "missing the backend's part"),
     "real-zipkin": (("frontend", "search talks"), without_backend, "has no spans from backend yet"),
@@ -182,28 +235,34 @@ def test_a_team_shape_file_asserts_its_own_trace_shape_in_ci(attended, tmp_path)
     assert failed.returncode == 1 and "its parent is backend 'resolve query.talks'" in failed.stdout, failed.stdout
 
 
-@pytest.mark.parametrize("args,message", [
-    (["42"], "no checkpoint '42'"),
-    (["1", "--lookback", "forever"], "not a time span"),
-    (["1", "--trace", "xyz"], "not a trace id"),
-    (["1", "--session", "a b"], "not a session id"),
-    (["1", "--collector", "http://127.0.0.1:9"], "cannot read http://127.0.0.1:9/api/v2/traces"),
-    (["--shape", "/nonexistent.json"], "cannot read /nonexistent.json"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["42"], "no checkpoint '42'"),
+        (["1", "--lookback", "forever"], "not a time span"),
+        (["1", "--trace", "xyz"], "not a trace id"),
+        (["1", "--session", "a b"], "not a session id"),
+        (["1", "--collector", "http://127.0.0.1:9"], "cannot read http://127.0.0.1:9/api/v2/traces"),
+        (["--shape", "/nonexistent.json"], "cannot read /nonexistent.json"),
+    ],
+)
 def test_bad_arguments_get_a_clear_message_and_status_2(args, message):
     result = journey_check(*args)
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("document,message", [
-    ("not json", "is not JSON"),
-    ('{"find": {"service": "frontend"}, "spans": []}', "spans must be a non-empty list"),
-    ('{"find": {"span": "x"}, "spans": [{"service": "a", "name": "b"}]}', "find must be an object with service"),
-    ('{"find": {"service": "a"}, "spans": [{"service": "a", "name": "b", "kind": "SEVER"}]}', "spans[0].kind"),
-    ('{"find": {"service": "a"}, "spans": [{"service": "a", "name": "b", "parent": "x"}]}', "spans[0].parent"),
-    ('{"find": {"service": "a"}, "spans": [{"service": "a", "nam": "b"}]}', "unknown keys: nam"),
-])
+@pytest.mark.parametrize(
+    "document,message",
+    [
+        ("not json", "is not JSON"),
+        ('{"find": {"service": "frontend"}, "spans": []}', "spans must be a non-empty list"),
+        ('{"find": {"span": "x"}, "spans": [{"service": "a", "name": "b"}]}', "find must be an object with service"),
+        ('{"find": {"service": "a"}, "spans": [{"service": "a", "name": "b", "kind": "SEVER"}]}', "spans[0].kind"),
+        ('{"find": {"service": "a"}, "spans": [{"service": "a", "name": "b", "parent": "x"}]}', "spans[0].parent"),
+        ('{"find": {"service": "a"}, "spans": [{"service": "a", "nam": "b"}]}', "unknown keys: nam"),
+    ],
+)
 def test_a_bad_shape_file_says_what_is_wrong(tmp_path, document, message):
     path = tmp_path / "shape.json"
     path.write_text(document)
@@ -220,9 +279,20 @@ def test_without_a_chapter_the_checkpoints_are_listed():
 def test_the_sampling_checkpoint_catches_a_backend_that_samples_on_its_own(browser, collector, tmp_path):
     """Chapter 9's first step, for real: the backend with traceidratio ignores the browser's decision."""
     backend = start_server(
-        ["backend", "--db", str(tmp_path / "app.db"), "--zipkin-endpoint", f"{collector.url}/api/v2/spans",
-         "--batch-delay", "100", "--ratings-url", "http://127.0.0.1:9"],
-        "backend-ratio", tmp_path, env={"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.3"},
+        [
+            "backend",
+            "--db",
+            str(tmp_path / "app.db"),
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--batch-delay",
+            "100",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+        ],
+        "backend-ratio",
+        tmp_path,
+        env={"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.3"},
     )
     context = browser.new_context()
     try:
@@ -233,9 +303,19 @@ def test_the_sampling_checkpoint_catches_a_backend_that_samples_on_its_own(brows
             page.get_by_label("Search").fill(word)
             page.get_by_role("button", name="Search").click()
             page.get_by_role("status").filter(has_text=re.compile(r"^\d+ talks?$")).wait_for()
-        poll_until(lambda: len(requests.get(f"{collector.url}/api/v2/traces", params={
-            "serviceName": "frontend", "spanName": "search talks", "limit": 50}, timeout=5).json()) >= 15,
-            "the browser's 15 search traces")
+        poll_until(
+            lambda: (
+                len(
+                    requests.get(
+                        f"{collector.url}/api/v2/traces",
+                        params={"serviceName": "frontend", "spanName": "search talks", "limit": 50},
+                        timeout=5,
+                    ).json()
+                )
+                >= 15
+            ),
+            "the browser's 15 search traces",
+        )
         time.sleep(3.5)  # the check leaves traces younger than 3 s alone: their spans may still be on the way
         result = journey_check("9", "--collector", collector.url)
     finally:
@@ -251,12 +331,20 @@ def test_wait_also_waits_for_a_collector_that_is_still_starting(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    check = subprocess.Popen([sys.executable, "-m", "journey", "check", "1", "--collector",
-                              f"http://127.0.0.1:{port}", "--wait", "8"], cwd=ROOT, text=True,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check = subprocess.Popen(
+        [sys.executable, "-m", "journey", "check", "1", "--collector", f"http://127.0.0.1:{port}", "--wait", "8"],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     time.sleep(1.5)  # the check is already retrying when the collector comes up
-    collector = subprocess.Popen([sys.executable, "-m", "journey", "collector", "--db", ":memory:", "--port",
-                                  str(port)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    collector = subprocess.Popen(
+        [sys.executable, "-m", "journey", "collector", "--db", ":memory:", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         out, err = check.communicate(timeout=30)
     finally:

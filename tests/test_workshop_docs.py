@@ -5,21 +5,21 @@ import re
 import shlex
 
 import pytest
-
-from backend.settings import RATINGS_SETTINGS, SETTINGS as BACKEND
-from collector.settings import SETTINGS as COLLECTOR
 from conftest import ROOT
+
+from backend.settings import SETTINGS as BACKEND
+from collector.settings import SETTINGS as COLLECTOR
+from common.settings import SettingError
 from journey.check import CHECK_SETTINGS
 from journey.checkpoints import CHECKPOINTS, checkpoint
 from journey.cli import build_parser
 from journey.load import LOAD_SETTINGS
-from journey.settings import SettingError
 from journey.up import UP_SETTINGS
+from ratings.settings import SETTINGS as RATINGS_SETTINGS
 
 WORKSHOP = ROOT / "docs" / "workshop"
 PAGES = {path.name: path.read_text() for path in sorted(WORKSHOP.glob("*.md"))}
-SETTINGS = {s.env: s for s in (*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS_SETTINGS, *LOAD_SETTINGS,
-                               *CHECK_SETTINGS)}
+SETTINGS = {s.env: s for s in (*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS_SETTINGS, *LOAD_SETTINGS, *CHECK_SETTINGS)}
 PARTS = ["## Goal", "## Steps", "## What you should see", "## Exercise", "## Checkpoint"]
 
 
@@ -31,7 +31,7 @@ def test_each_checkpoint_has_its_chapter_with_all_five_parts(point):
     assert text.startswith(f"# {point.number}. {point.title}\n")
     positions = [text.find(part) for part in PARTS]
     assert -1 not in positions and positions == sorted(positions), f"{name} lacks or misorders {PARTS}"
-    checkpoint_part = text[positions[-1]:]
+    checkpoint_part = text[positions[-1] :]
     assert f"journey check {point.number}" in checkpoint_part
     assert f"({name})" in PAGES["README.md"], "the index links every chapter"
 
@@ -40,7 +40,8 @@ def commands():
     """Every `journey ...` and `make ...` command line in the workshop, with the page it is on."""
     for name, text in PAGES.items():
         for line in re.findall(r"`([^`\n]*\b(?:journey|make) [^`\n]+)`", text) + re.findall(
-                r"^((?:[A-Z_]+=\S+ )*(?:journey|make) .+)$", text, flags=re.MULTILINE):
+            r"^((?:[A-Z_]+=\S+ )*(?:journey|make) .+)$", text, flags=re.MULTILINE
+        ):
             if "<" not in line:  # `journey check <chapter>` is a pattern, not a command
                 yield name, line.split("  #")[0].strip()
 
@@ -74,7 +75,7 @@ def test_every_file_and_picture_a_page_names_exists(page):
     screenshots = (ROOT / "docs" / "screenshots.py").read_text()
     for image in re.findall(r"\]\(\.\./images/([\w.-]+\.png)\)", text):
         assert (ROOT / "docs" / "images" / image).is_file(), f"{page} shows {image}"
-        assert f'"{image}"' in screenshots or f"/ \"{image}\"" in screenshots, f"{image} is not made by make screenshots"
+        assert f'"{image}"' in screenshots or f'/ "{image}"' in screenshots, f"{image} is not made by make screenshots"
 
 
 def test_the_code_an_attendee_rewrites_is_marked_where_the_chapters_say():

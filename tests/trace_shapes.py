@@ -7,8 +7,8 @@ the workshop checkpoints agree on what a shape means.
 from __future__ import annotations
 
 import requests
-
 from conftest import poll_until
+
 from journey.shapes import Expect, explain, find, service  # noqa: F401 - find and service re-exported
 
 Edge = tuple  # (service, name, kind, parent_service, parent_name); parent None: the root; kind "*": any
