@@ -3,12 +3,11 @@
 // when the flow completes, or is abandoned (the user leaves, the page is hidden, it times out).
 import { graphql } from '../api.js';
 import * as attrs from '../conventions.js';
+import { AUDIENCES } from '../domain.js';
 import { html, show } from '../html.js';
 import { ADD_TO_SCHEDULE, MY_SCHEDULE, SEARCH_TALKS, SUBMIT_FEEDBACK } from '../queries.js';
 import { scheduleList } from './schedule.js';
 import { talkItem } from './talks.js';
-
-const AUDIENCES = ['OPS', 'BACKEND', 'FRONTEND', 'SECURITY'];
 
 export function createPlanView(actions, onTraced) {
   let journey = null;

@@ -1,10 +1,9 @@
 // One talk: speakers, add to / remove from my schedule (with a conflict warning), and feedback.
 import { graphql } from '../api.js';
 import * as attrs from '../conventions.js';
+import { MAX_COMMENT_LENGTH } from '../domain.js';
 import { html, show, timeOf } from '../html.js';
 import { ADD_TO_SCHEDULE, REMOVE_FROM_SCHEDULE, SHOW_TALK, SUBMIT_FEEDBACK } from '../queries.js';
-
-const MAX_COMMENT = 500;
 
 export function conflictsOf(schedule, talkId) {
   return schedule.conflicts.filter((c) => c.first.id === talkId || c.second.id === talkId);
@@ -20,7 +19,7 @@ export function conflictWarning(conflicts) {
 export function feedbackProblems(rating, comment) {
   const problems = [];
   if (!(rating >= 1 && rating <= 5)) problems.push('Choose a rating from 1 to 5.');
-  if (comment.length > MAX_COMMENT) problems.push(`Keep the comment to ${MAX_COMMENT} characters.`);
+  if (comment.length > MAX_COMMENT_LENGTH) problems.push(`Keep the comment to ${MAX_COMMENT_LENGTH} characters.`);
   return problems;
 }
 
@@ -54,7 +53,7 @@ export function createTalkView(actions, onTraced) {
           <fieldset><legend>Rating</legend>
             ${[1, 2, 3, 4, 5].map((n) => html`<label><input type="radio" name="rating" value="${n}"> ${n}</label>`)}
           </fieldset>
-          <label>Comment <small>(optional, at most ${MAX_COMMENT} characters)</small>
+          <label>Comment <small>(optional, at most ${MAX_COMMENT_LENGTH} characters)</small>
             <textarea name="comment" rows="3"></textarea></label>
           <button type="submit">Send feedback</button>
           <div class="feedback-status" role="status" aria-live="polite"></div>

@@ -2,10 +2,9 @@
 import { trace } from '@opentelemetry/api';
 import { graphql } from '../api.js';
 import * as attrs from '../conventions.js';
+import { AUDIENCES } from '../domain.js';
 import { html, show, timeOf } from '../html.js';
 import { SEARCH_TALKS } from '../queries.js';
-
-const AUDIENCES = ['OPS', 'BACKEND', 'FRONTEND', 'SECURITY'];
 
 export function talkItem(talk, extra = '') {
   const speakers = talk.speakers.map((s) => s.handle || s.name).join(', ');
