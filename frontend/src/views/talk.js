@@ -23,21 +23,8 @@ export function feedbackProblems(rating, comment) {
   return problems;
 }
 
-export function createTalkView(actions, onTraced) {
-  return {
-    async render(root, { params, ctx, span }) {
-      const { data, traceId } = await graphql(ctx, 'ShowTalk', SHOW_TALK, { id: params[0] });
-      onTraced(traceId);
-      const talk = data.talk;
-      if (!talk) {
-        show(root, html`<h2 tabindex="-1">No such talk</h2><p><a href="/" data-link>Back to the talks</a></p>`);
-        return;
-      }
-      span.setAttribute(attrs.UI_TALK_ID, talk.id);
-      let scheduled = data.mySchedule.talks.some((t) => t.id === talk.id);
-      show(
-        root,
-        html`<article aria-labelledby="talk-heading">
+function talkPage(talk) {
+  return html`<article aria-labelledby="talk-heading">
         <p><a href="/" data-link>← All talks</a></p>
         <h2 id="talk-heading" tabindex="-1">${talk.title}</h2>
         <p class="meta">${timeOf(talk.startsAt)}–${timeOf(talk.endsAt)} · ${talk.room} ·
@@ -58,79 +45,91 @@ export function createTalkView(actions, onTraced) {
           <button type="submit">Send feedback</button>
           <div class="feedback-status" role="status" aria-live="polite"></div>
         </form>
-      </article>`,
-      );
+      </article>`;
+}
 
-      const toggle = root.querySelector('#toggle-schedule');
-      const status = root.querySelector('.schedule-status');
-      const label = () => (toggle.textContent = scheduled ? 'Remove from my schedule' : 'Add to my schedule');
-      label();
-      toggle.addEventListener('click', () => {
-        const adding = !scheduled;
-        const target = {
-          event: 'click',
-          element: 'button#toggle-schedule',
-          attributes: { [attrs.UI_TALK_ID]: talk.id },
-        };
-        toggle.disabled = true;
-        actions
-          .run(adding ? 'add to schedule' : 'remove from schedule', target, async (actionCtx) => {
-            const [name, query] = adding
-              ? ['AddToSchedule', ADD_TO_SCHEDULE]
-              : ['RemoveFromSchedule', REMOVE_FROM_SCHEDULE];
-            const result = await graphql(actionCtx, name, query, { id: talk.id });
-            onTraced(result.traceId);
-            const schedule = adding ? result.data.addToSchedule : result.data.removeFromSchedule;
-            scheduled = schedule.talks.some((t) => t.id === talk.id);
-            show(
-              status,
-              html`${scheduled ? 'In your schedule.' : 'Not in your schedule.'}
+/** The add/remove button: each click is one action; then whether the talk is in, and its conflicts. */
+function wireScheduleToggle(root, talk, scheduledAtFirst, actions, onTraced) {
+  const toggle = root.querySelector('#toggle-schedule');
+  const status = root.querySelector('.schedule-status');
+  let scheduled = scheduledAtFirst;
+  const label = () => (toggle.textContent = scheduled ? 'Remove from my schedule' : 'Add to my schedule');
+  label();
+  toggle.addEventListener('click', () => {
+    const adding = !scheduled;
+    const target = { event: 'click', element: 'button#toggle-schedule', attributes: { [attrs.UI_TALK_ID]: talk.id } };
+    toggle.disabled = true;
+    actions
+      .run(adding ? 'add to schedule' : 'remove from schedule', target, async (actionCtx) => {
+        const [name, query] = adding
+          ? ['AddToSchedule', ADD_TO_SCHEDULE]
+          : ['RemoveFromSchedule', REMOVE_FROM_SCHEDULE];
+        const result = await graphql(actionCtx, name, query, { id: talk.id });
+        onTraced(result.traceId);
+        const schedule = adding ? result.data.addToSchedule : result.data.removeFromSchedule;
+        scheduled = schedule.talks.some((t) => t.id === talk.id);
+        show(
+          status,
+          html`${scheduled ? 'In your schedule.' : 'Not in your schedule.'}
               ${conflictWarning(conflictsOf(schedule, talk.id))}`,
-            );
-          })
-          .catch((error) => (status.textContent = `Could not update the schedule: ${error.message}`))
-          .finally(() => {
-            toggle.disabled = false;
-            label();
-          });
+        );
+      })
+      .catch((error) => (status.textContent = `Could not update the schedule: ${error.message}`))
+      .finally(() => {
+        toggle.disabled = false;
+        label();
       });
+  });
+}
 
-      const form = root.querySelector('form.feedback');
-      const feedbackStatus = form.querySelector('.feedback-status');
-      form.addEventListener('submit', (event) => {
-        event.preventDefault();
-        const rating = Number(form.querySelector('input[name=rating]:checked')?.value);
-        const comment = form.comment.value.trim();
-        const problems = feedbackProblems(rating, comment);
-        if (problems.length) {
-          show(feedbackStatus, html`<span class="error">${problems.join(' ')}</span>`);
-          return;
-        }
-        const target = {
-          event: 'submit',
-          element: 'form.feedback',
-          attributes: {
-            [attrs.UI_TALK_ID]: talk.id,
-            [attrs.UI_RATING]: rating,
-            [attrs.UI_COMMENT_LENGTH]: comment.length,
-          },
-        };
-        actions
-          .run('submit feedback', target, async (actionCtx) => {
-            const result = await graphql(actionCtx, 'SubmitFeedback', SUBMIT_FEEDBACK, {
-              id: talk.id,
-              rating,
-              comment: comment || null,
-            });
-            onTraced(result.traceId);
-            feedbackStatus.textContent = 'Thank you for your feedback!';
-            form.reset();
-          })
-          .catch((error) => {
-            onTraced(error.traceId || null);
-            show(feedbackStatus, html`<span class="error">Could not send the feedback: ${error.message}</span>`);
-          });
+/** The feedback form: checked here first, then sent as one action. */
+function wireFeedbackForm(root, talk, actions, onTraced) {
+  const form = root.querySelector('form.feedback');
+  const feedbackStatus = form.querySelector('.feedback-status');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const rating = Number(form.querySelector('input[name=rating]:checked')?.value);
+    const comment = form.comment.value.trim();
+    const problems = feedbackProblems(rating, comment);
+    if (problems.length) {
+      show(feedbackStatus, html`<span class="error">${problems.join(' ')}</span>`);
+      return;
+    }
+    const target = {
+      event: 'submit',
+      element: 'form.feedback',
+      attributes: { [attrs.UI_TALK_ID]: talk.id, [attrs.UI_RATING]: rating, [attrs.UI_COMMENT_LENGTH]: comment.length },
+    };
+    actions
+      .run('submit feedback', target, async (actionCtx) => {
+        const variables = { id: talk.id, rating, comment: comment || null };
+        const result = await graphql(actionCtx, 'SubmitFeedback', SUBMIT_FEEDBACK, variables);
+        onTraced(result.traceId);
+        feedbackStatus.textContent = 'Thank you for your feedback!';
+        form.reset();
+      })
+      .catch((error) => {
+        onTraced(error.traceId || null);
+        show(feedbackStatus, html`<span class="error">Could not send the feedback: ${error.message}</span>`);
       });
+  });
+}
+
+export function createTalkView(actions, onTraced) {
+  return {
+    async render(root, { params, ctx, span }) {
+      const { data, traceId } = await graphql(ctx, 'ShowTalk', SHOW_TALK, { id: params[0] });
+      onTraced(traceId);
+      const talk = data.talk;
+      if (!talk) {
+        show(root, html`<h2 tabindex="-1">No such talk</h2><p><a href="/" data-link>Back to the talks</a></p>`);
+        return;
+      }
+      span.setAttribute(attrs.UI_TALK_ID, talk.id);
+      const scheduled = data.mySchedule.talks.some((t) => t.id === talk.id);
+      show(root, talkPage(talk));
+      wireScheduleToggle(root, talk, scheduled, actions, onTraced);
+      wireFeedbackForm(root, talk, actions, onTraced);
     },
   };
 }
