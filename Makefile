@@ -29,10 +29,12 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd frontend && npm run --silent lint
 
 fmt: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+	cd frontend && npm run --silent fmt
 
 screenshots: install
 	$(BIN)/python docs/screenshots.py

@@ -15,23 +15,31 @@ from journey.load import LOAD_SETTINGS
 from journey.up import UP_SETTINGS
 from ratings.settings import SETTINGS as RATINGS
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+ALL = [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS]
 
 
-@pytest.mark.parametrize(
-    "setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env
-)
-def test_every_setting_is_in_the_readme_with_its_option(setting):
-    rows = [line for line in README.splitlines() if f"| `{setting.env}` |" in line]
-    assert rows, f"{setting.env} is not in the README's settings tables"
-    if setting.option:
-        assert any(row.startswith(f"| `{setting.option}` |") for row in rows), f"{setting.option} not documented"
+def test_the_settings_page_is_generated_from_the_tables():
+    from journey.settings_doc import render
+
+    page = (ROOT / "docs" / "settings.md").read_text()
+    assert page == render(), "docs/settings.md is stale: python -m journey.settings_doc > docs/settings.md"
 
 
-def test_readme_documents_no_setting_the_code_lacks():
-    known = {s.env for s in (*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS)}
-    documented = set(re.findall(r"^\| [^|]+ \| `([A-Z_]+)` \|", README, flags=re.MULTILINE))
-    assert documented - known == set()
+@pytest.mark.parametrize("setting", ALL, ids=lambda s: s.env)
+def test_every_setting_is_on_the_settings_page_with_its_option(setting):
+    page = (ROOT / "docs" / "settings.md").read_text()
+    rows = [line for line in page.splitlines() if f"| `{setting.env}` |" in line]
+    assert rows, f"{setting.env} is not in docs/settings.md"
+    assert any(row.startswith(f"| `{setting.option}` |" if setting.option else "| — |") for row in rows)
+
+
+def test_no_page_documents_a_setting_the_code_lacks():
+    known = {s.env for s in ALL}
+    for page in ("README.md", "docs/settings.md", "docs/instrumentation.md"):
+        text = (ROOT / page).read_text()
+        documented = set(re.findall(r"^\| [^|]+ \| `((?:JOURNEY|OTEL|ZIPKIN)_[A-Z_]+)` \|", text, flags=re.MULTILINE))
+        assert documented - known == set(), page
 
 
 def test_option_beats_environment_beats_default():
@@ -86,21 +94,15 @@ def test_cli_reports_an_unusable_database_without_touching_it(tmp_path):
     assert not_a_database.read_bytes() == b"this file is not SQLite" * 100
 
 
-INSTRUMENTATION = (Path(__file__).resolve().parent.parent / "docs" / "instrumentation.md").read_text()
-
-
-@pytest.mark.parametrize(
-    "setting", [*UP_SETTINGS, *COLLECTOR, *BACKEND, *RATINGS, *LOAD_SETTINGS, *CHECK_SETTINGS], ids=lambda s: s.env
-)
-def test_every_setting_is_in_the_instrumentation_reference(setting):
-    assert f"| `{setting.env}` |" in INSTRUMENTATION, f"{setting.env} is not in docs/instrumentation.md"
+INSTRUMENTATION = (ROOT / "docs" / "instrumentation.md").read_text()
 
 
 def test_every_file_the_instrumentation_reference_names_exists():
-    root = Path(__file__).resolve().parent.parent
-    for path in set(re.findall(r"`((?:backend|frontend|journey|collector)/[\w/.*-]+\.(?:py|js))`", INSTRUMENTATION)):
+    for path in set(
+        re.findall(r"`((?:backend|frontend|journey|collector|common|ratings)/[\w/.*-]+\.(?:py|js))`", INSTRUMENTATION)
+    ):
         if "*" not in path:
-            assert (root / path).is_file(), f"docs/instrumentation.md names {path}, which does not exist"
+            assert (ROOT / path).is_file(), f"docs/instrumentation.md names {path}, which does not exist"
 
 
 def test_every_server_listens_on_loopback_unless_told_otherwise():

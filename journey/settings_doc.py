@@ -1,0 +1,56 @@
+"""docs/settings.md, generated from the settings tables, so the page and `--help` cannot drift apart.
+
+python -m journey.settings_doc > docs/settings.md      (tests/test_settings.py checks it is current)
+"""
+
+from __future__ import annotations
+
+from common.settings import format_default
+
+from .cli import COMMANDS, settings_of
+
+INTRO = """# Settings
+
+Every option of every `journey` command, generated from the settings tables the command line is
+built from (`python -m journey.settings_doc > docs/settings.md`; a test keeps this page current).
+Each option can also be set by its environment variable; an option on the command line wins over
+the variable. Standard OpenTelemetry variables come first; the collector reads Zipkin's own
+variables where Zipkin has one. `journey <command> --help` prints the same table.
+"""
+
+NOTES = {
+    "up": "`journey up` passes the environment on to the processes it starts, so every setting of "
+    "`journey backend`, `journey collector` and `journey ratings` below works with `make demo` too "
+    "(e.g. `JOURNEY_FIX_N_PLUS_ONE=true make demo`).",
+    "backend": "The browser reads its settings at run time from the backend's `GET /config.json` (service "
+    "name, Zipkin endpoint, viewer URL, batch delay, sample ratio, the origins that get trace headers); "
+    "nothing is baked into the build.",
+    "load": "`journey load --users 20 --duration 600` fills the viewer with journeys shaped like a real "
+    "user's; every span it causes, browser side and server side, carries `journey.synthetic=true`.",
+    "check": "Exit status: 0 every check passed, 1 a trace lacks its shape, 2 the collector cannot be read "
+    "or an argument is wrong. The workshop chapters (`docs/workshop/`) say which check goes with which step.",
+}
+
+
+def table(command: str) -> str:
+    """One command's settings as a Markdown table."""
+    rows = ["| option | environment variable | default | meaning |", "|---|---|---|---|"]
+    for setting in settings_of(command):
+        option = f"`{setting.option}`" if setting.option else "—"
+        default = "—" if setting.default is None else f"`{format_default(setting.default)}`"
+        rows.append(f"| {option} | `{setting.env}` | {default} | {setting.help.replace('|', '/')} |")
+    return "\n".join(rows)
+
+
+def render() -> str:
+    """The whole page."""
+    parts = [INTRO]
+    for command, (summary, _, _) in COMMANDS.items():
+        parts.append(f"## `journey {command}`\n\n{summary[0].upper()}{summary[1:]}.\n\n{table(command)}\n")
+        if command in NOTES:
+            parts.append(NOTES[command] + "\n")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(render(), end="")
