@@ -1,0 +1,6 @@
+"""The checks behind `journey check`, one module per part of the workshop (docs/workshop/).
+
+engine: what a check is and the lookups every chapter shares (the attendee's traces, a shape
+against the newest one); tracing: chapters 1–4; problems: the planted problems, 5–7; sessions:
+chapter 8; production: 9–10. journey/checkpoints.py lists them in the workshop's order.
+"""

@@ -1,0 +1,156 @@
+"""What a checkpoint is, and the lookups every chapter's check shares.
+
+Each check reads the collector's Zipkin API only, so it works against our collector, the real
+Zipkin, or Zipkin behind an OpenTelemetry Collector. Traces made by `journey load`
+(journey.synthetic=true) are not the attendee's clicks and are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ..shapes import Expect, ShapeFile, explain, service
+from ..zipkin_client import ZipkinClient
+
+SESSION = "session.id"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which traces a check looks at: the lookback window, one session, or one trace."""
+
+    lookback_ms: int = 15 * 60 * 1000
+    session: str | None = None
+    trace_id: str | None = None
+
+
+@dataclass
+class Verdict:
+    passed: bool
+    headline: str
+    details: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    number: int
+    slug: str
+    title: str
+    run: Callable[[ZipkinClient, Scope], Verdict]
+
+
+def _synthetic(spans: list[dict]) -> bool:
+    return any((s.get("tags") or {}).get("journey.synthetic") == "true" for s in spans)
+
+
+def has_event(span: dict, name: str) -> bool:
+    """Whether the span has the event `name`: OpenTelemetry's exporters write {"name": {attributes}}."""
+    for annotation in span.get("annotations") or []:
+        value = annotation.get("value", "")
+        if value == name:
+            return True
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            continue
+        if isinstance(decoded, dict) and name in decoded:
+            return True
+    return False
+
+
+def root_span(spans: list[dict]) -> dict | None:
+    """The span without a parent, if the trace has it."""
+    return next((s for s in spans if "parentId" not in s), None)
+
+
+def candidates(api: ZipkinClient, scope: Scope, svc: str, span: str | None, limit: int = 10) -> list[list[dict]]:
+    """The attendee's traces with a span `span` of `svc`, newest first (or just the one asked for)."""
+    if scope.trace_id:
+        spans = api.trace(scope.trace_id)
+        return [spans] if spans else []
+    query = f"{SESSION}={scope.session}" if scope.session else None
+    traces = api.traces(svc, span, query, scope.lookback_ms, limit)
+    return [spans for spans in traces if not _synthetic(spans)]
+
+
+def age(spans: list[dict]) -> str:
+    """How long ago the trace started, as an attendee reads it ("40 s ago", "3 min ago")."""
+    started = min((s.get("timestamp") for s in spans if s.get("timestamp")), default=None)
+    if started is None:
+        return "time unknown"
+    seconds = max(0, time.time() - started / 1_000_000)
+    return f"{seconds:.0f} s ago" if seconds < 120 else f"{seconds / 60:.0f} min ago"
+
+
+def minutes(scope: Scope) -> str:
+    """The lookback window in words ("15 minutes")."""
+    return f"{scope.lookback_ms / 60000:g} minutes"
+
+
+def none_found(what: str, scope: Scope, todo: str) -> Verdict:
+    """The failing verdict when no trace of `what` is in scope, with what to do to make one."""
+    where = f"trace {scope.trace_id}" if scope.trace_id else f"the last {minutes(scope)}"
+    session = f" of session {scope.session}" if scope.session else ""
+    return Verdict(False, f"no {what}{session} in {where}", [todo])
+
+
+def check_shape(
+    api: ZipkinClient,
+    scope: Scope,
+    find_: tuple[str, str | None],
+    shape: list[Expect],
+    passed: str,
+    todo: str,
+    what: str | None = None,
+) -> tuple[Verdict, list[dict]]:
+    """The newest trace found by `find_` against `shape`: every missing span explained, with its hint."""
+    traces = candidates(api, scope, *find_)
+    what = what or f"'{find_[1]}' trace from {find_[0]}"
+    if not traces:
+        return none_found(what, scope, todo), []
+    spans = traces[0]
+    trace_id = spans[0]["traceId"]
+    problems = [(expect, why) for expect in shape if (why := explain(spans, expect))]
+    details = []
+    for expect, why in problems:
+        details.append(why)
+        if expect.hint:
+            details.append(f"  hint: {expect.hint}")
+    link = [api.viewer_url(trace_id)]
+    if problems:
+        return Verdict(
+            False, f"your newest {what} ({trace_id}, {age(spans)}) does not have the shape yet", details, link
+        ), spans
+    return Verdict(
+        True,
+        passed,
+        [
+            f"trace {trace_id} ({age(spans)}): {len(spans)} spans from "
+            f"{', '.join(sorted({service(s) or '?' for s in spans}))}"
+        ],
+        link,
+    ), spans
+
+
+def shape_checkpoint(shape: ShapeFile) -> Checkpoint:
+    """A team's own shape file as a checkpoint: the newest trace `find` selects must have every span."""
+
+    def run(api: ZipkinClient, scope: Scope) -> Verdict:
+        find_ = (shape.find["service"], shape.find.get("span"))
+        what = f"trace with {find_[1] or 'a span'} from {find_[0]}"
+        verdict, _ = check_shape(
+            api,
+            scope,
+            find_,
+            shape.spans,
+            f"the newest {what} has the shape '{shape.name}'",
+            "make the trace first (run the tests or the flow that makes it)",
+            what,
+        )
+        return verdict
+
+    return Checkpoint(0, shape.name, f"shape file {shape.name}", run)

@@ -1,0 +1,136 @@
+"""Chapters 5–7: the planted problems (N+1 queries, a slow dependency, a flaky write), found in traces.
+
+Each check passes once the attendee's trace shows the problem, or shows it fixed: finding it is
+the chapter's point, and the hints name the switch that fixes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..shapes import Expect, explain, find
+from ..zipkin_client import ZipkinClient
+from .engine import Scope, Verdict, candidates, has_event, none_found, root_span
+from .tracing import SEARCH_TODO
+
+
+def n_plus_one(api: ZipkinClient, scope: Scope) -> Verdict:
+    """Chapter 5: whether the newest search repeats one query per talk (the planted N+1)."""
+    traces = [t for t in candidates(api, scope, "frontend", "search talks") if find(t, "backend", "select")]
+    if not traces:
+        return none_found("'search talks' trace that reached the database", scope, SEARCH_TODO)
+    spans = traces[0]
+    trace_id = spans[0]["traceId"]
+    by_id = {s["id"]: s for s in spans}
+    selects = find(spans, "backend", "select")
+    statements = Counter((s.get("tags") or {}).get("db.statement", "?") for s in selects)
+    statement, times = statements.most_common(1)[0]
+    link = [api.viewer_url(trace_id)]
+    if times > 2:
+        parents = Counter(
+            by_id.get(s.get("parentId"), {}).get("name", "?")
+            for s in selects
+            if (s.get("tags") or {}).get("db.statement") == statement
+        )
+        under = ", ".join(f"{n} under '{name}'" for name, n in parents.most_common(3))
+        return Verdict(
+            False,
+            f"your newest search ({trace_id}) runs the same query {times} times: an N+1",
+            [
+                f"{times} 'select' spans ({under}) run: {statement[:120]}",
+                "one query per talk on the page; the fix loads every talk's speakers in one query",
+                "  hint: restart with --fix-n-plus-one (JOURNEY_FIX_N_PLUS_ONE=true), or batch it yourself in "
+                "backend/schema.py (Query.talks fills ctx.speakers_by_talk with planner.speakers_of_talks)",
+            ],
+            link,
+        )
+    total = sum(statements.values())
+    return Verdict(
+        True,
+        f"no N+1: your newest search runs {total} database {'query' if total == 1 else 'queries'}, none repeated",
+        [f"trace {trace_id}: " + "; ".join(f"{n}x {s[:60]}" for s, n in statements.most_common())],
+        link,
+    )
+
+
+def slow_dependency(api: ZipkinClient, scope: Scope) -> Verdict:
+    """Chapter 6: recommendations wait for the ratings service, a third service in the trace."""
+    shape = [
+        Expect(
+            "backend",
+            "get",
+            "CLIENT",
+            parent=("backend", "resolve query.recommendations"),
+            hint="backend/ratings_client.py, RatingsClient._fetch makes the CLIENT span and injects traceparent",
+        ),
+        Expect(
+            "ratings",
+            "get /ratings",
+            "SERVER",
+            parent=("backend", "get"),
+            hint="is `journey ratings` running and exporting? `journey up` starts it",
+        ),
+    ]
+    todo = "open 'My schedule' in the app: its recommendations ask the ratings service for community scores"
+    recommendations = candidates(api, scope, "backend", "resolve query.recommendations")
+    traces = candidates(api, scope, "ratings", "get /ratings") or recommendations
+    if not traces:
+        return none_found("trace that asked for recommendations", scope, todo)
+    spans = traces[0]
+    trace_id = spans[0]["traceId"]
+    problems = [why for expect in shape if (why := explain(spans, expect))]
+    link = [api.viewer_url(trace_id)]
+    if problems:
+        return Verdict(
+            False, f"the newest recommendations trace ({trace_id}) does not cross to ratings", problems, link
+        )
+    served = find(spans, "ratings", "get /ratings")[0]
+    root = root_span(spans) or max(spans, key=lambda s: s.get("duration", 0))
+    share = served.get("duration", 0) / max(1, root.get("duration", 1))
+    details = [
+        f"ratings answered in {served.get('duration', 0) / 1000:.0f} ms of the "
+        f"{root.get('duration', 0) / 1000:.0f} ms trace ({share:.0%}): the third service, a second hop of context"
+    ]
+    if recommendations and not find(recommendations[0], "ratings", "get /ratings"):
+        details.append(
+            f"your newest recommendations ({recommendations[0][0]['traceId']}) did not wait for "
+            "ratings: the cache works"
+        )
+    else:
+        details.append(
+            "  next: restart with --fix-slow-ratings (JOURNEY_FIX_SLOW_RATINGS=true) and open 'My "
+            "schedule' twice: the second trace has no ratings call"
+        )
+    return Verdict(True, "found the slow dependency: recommendations wait for the ratings service", details, link)
+
+
+def flaky_write(api: ZipkinClient, scope: Scope) -> Verdict:
+    """Chapter 7: a feedback write that failed (or was retried), and why, in its trace."""
+    todo = "open a talk and send feedback a few times: about one write in three fails (JOURNEY_FLAKY_WRITE_RATE)"
+    traces = candidates(api, scope, "backend", "mutation submitfeedback", limit=50)
+    if not traces:
+        return none_found("'mutation submitfeedback' trace from backend", scope, todo)
+    for spans in traces:
+        resolver = find(spans, "backend", "resolve mutation.submitfeedback")
+        failed = [s for s in resolver if "error" in (s.get("tags") or {})]
+        retried = [s for s in resolver if has_event(s, "retry")]
+        trace_id = spans[0]["traceId"]
+        if failed:
+            return Verdict(
+                True,
+                "found the flaky write: a feedback write failed, and the trace says why",
+                [
+                    f"trace {trace_id}: 'resolve mutation.submitfeedback' error: {failed[0]['tags']['error'][:160]}",
+                    "  next: restart with --fix-flaky-write (JOURNEY_FIX_FLAKY_WRITE=true): the write is retried, "
+                    "and the trace shows a 'retry' event instead of an error",
+                ],
+                [api.viewer_url(trace_id)],
+            )
+        if retried:
+            return Verdict(
+                True,
+                "found the flaky write, already fixed: a failed first attempt was retried",
+                [f"trace {trace_id}: 'resolve mutation.submitfeedback' has a 'retry' event and no error"],
+                [api.viewer_url(trace_id)],
+            )
+    return Verdict(False, f"none of your {len(traces)} feedback traces failed yet", [todo])
