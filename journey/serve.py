@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from typing import NoReturn
 
 from werkzeug.serving import make_server
 
@@ -136,33 +137,53 @@ def serve(make_app: AppFactory, host: str, port: int, name: str, workers: int = 
     except OSError as error:
         print(f"journey {name}: cannot listen on {host}:{port}: {error.strerror or error}", file=sys.stderr)
         return 1
-    bound_port = listener.getsockname()[1]
     if workers <= 1:
-        app, on_stop = make_app()
-        server, inflight = _server(host, bound_port, app, listener.fileno())
-        print(f"journey {name}: listening on http://{host}:{bound_port}", flush=True)
-        _run(server, inflight, on_stop)
-        return 0
+        return _serve_in_process(make_app, host, listener, name)
+    return _serve_in_workers(make_app, host, listener, name, workers)
 
+
+def _serve_in_process(make_app: AppFactory, host: str, listener: socket.socket, name: str) -> int:
+    """One process: build the app here and serve it on the bound socket until stopped."""
+    bound_port = listener.getsockname()[1]
+    app, on_stop = make_app()
+    server, inflight = _server(host, bound_port, app, listener.fileno())
+    print(f"journey {name}: listening on http://{host}:{bound_port}", flush=True)
+    _run(server, inflight, on_stop)
+    return 0
+
+
+def _serve_in_workers(make_app: AppFactory, host: str, listener: socket.socket, name: str, workers: int) -> int:
+    """Fork `workers` processes that share the bound socket, then only supervise them."""
+    bound_port = listener.getsockname()[1]
     children: list[int] = []
     for _ in range(workers):
         pid = os.fork()
         if pid == 0:  # a worker: its own app, the shared socket
-            code = 0
-            _die_with_parent()
-            if os.getppid() == 1:  # the supervisor died before the line above ran
-                os._exit(1)
-            try:
-                app, on_stop = make_app()
-                _run(*_server(host, bound_port, app, listener.fileno()), on_stop)
-            except BaseException as error:  # noqa: BLE001 - reported, then the worker exits
-                print(f"journey {name}: worker failed: {error}", file=sys.stderr)
-                code = 1
-            finally:
-                os._exit(code)
+            _worker(make_app, host, bound_port, listener, name)
         children.append(pid)
     listener.close()
     print(f"journey {name}: listening on http://{host}:{bound_port} ({workers} workers)", flush=True)
+    return _supervise(children, name)
+
+
+def _worker(make_app: AppFactory, host: str, bound_port: int, listener: socket.socket, name: str) -> NoReturn:
+    """A forked worker's whole life: its own app on the shared socket, then exit (never return to the fork)."""
+    code = 0
+    _die_with_parent()
+    if os.getppid() == 1:  # the supervisor died before the line above ran
+        os._exit(1)
+    try:
+        app, on_stop = make_app()
+        _run(*_server(host, bound_port, app, listener.fileno()), on_stop)
+    except BaseException as error:  # noqa: BLE001 - reported, then the worker exits
+        print(f"journey {name}: worker failed: {error}", file=sys.stderr)
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _supervise(children: list[int], name: str) -> int:
+    """Wait for Ctrl-C, SIGTERM or a worker's exit, then stop and reap every worker; 1 if a worker exited."""
     code = 0
     try:
         pid, status = os.wait()  # a worker that exits on its own is a failure: stop the rest
