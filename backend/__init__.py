@@ -19,8 +19,9 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
     from common.session import known_session_id, session_id_from_headers
 
     from . import data, telemetry, web
+    from .context import Fixes, PlannerContext
     from .ratings_client import RatingsClient
-    from .schema import Fixes, PlannerContext, build_schema
+    from .schema import build_schema
     from .settings import SETTINGS, database_path
 
     settings = resolve(SETTINGS, environ={}) | (config or {})

@@ -1,100 +1,34 @@
-"""The planner's GraphQL API (strawberry, code-first): the names the frontend and the docs rely on."""
+"""The planner's GraphQL API (strawberry, code-first): the names the frontend and the docs rely on.
+
+The types and their resolvers, and `build_schema`. What they lean on lives beside them: the
+request context and fix switches (context.py), the limits a request meets (limits.py), what a
+client is told on failure (errors.py), the query-selection check of the N+1 fix (selection.py),
+and the planted flaky write (flaky_write.py).
+"""
 
 from __future__ import annotations
 
 import enum
-import random
-import sqlite3
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, FragmentSpreadNode, InlineFragmentNode
 from opentelemetry import trace
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
 from common.conventions import SCHEDULE_CONFLICT_COUNT
 
-from . import planner
-from .graphql_tracing import OperationTrace, TracedResolver
-from .ratings_client import RatingsClient, RatingsUnavailable
-
-MAX_PAGE = 100
-MAX_SEARCH_LENGTH = 200
-MAX_COMMENT_LENGTH = 500
-MAX_RECOMMENDATIONS = 10
-FEEDBACK_ATTEMPTS = 3
-
-
-class UserError(Exception):
-    """A request the API refuses, with a message meant for the user; every other error is masked."""
-
-
-@dataclass
-class Fixes:
-    """The switches that fix the planted problems (all off: the workshop starts with the problems)."""
-
-    n_plus_one: bool = False
-    slow_ratings: bool = False
-    flaky_write: bool = False
-    flaky_write_rate: float = 0.3
-
-
-@dataclass
-class PlannerContext:
-    """What resolvers get as info.context: the request's database, session and collaborators."""
-
-    db: Callable[[], sqlite3.Connection]
-    session_id: str | None
-    fixes: Fixes
-    ratings: RatingsClient
-    request: Any = None
-    response: Any = None
-    speakers_by_talk: dict[int, list[planner.SpeakerRow]] = field(default_factory=dict)
-    graphql_trace: OperationTrace | None = None  # set by the tracing extension when tracing is on
-
-    def tracer(self) -> trace.Tracer:
-        """The request's tracer (a no-op one with tracing off), for spans of the app's own work."""
-        return self.graphql_trace.tracer if self.graphql_trace else trace.NoOpTracer()
-
-    def has_speakers(self, talk: Talk) -> bool:
-        """Whether a talk's speakers were loaded with its page (the N+1 fix)."""
-        return int(talk.id) in self.speakers_by_talk
-
-    def session(self) -> str:
-        """The session id, or a clear error for session-bound fields."""
-        if self.session_id is None:
-            raise UserError("No session: send a W3C baggage header with session.id to use the schedule and feedback")
-        return self.session_id
+from . import limits, planner
+from .context import PlannerContext
+from .errors import UserError, error_masking
+from .flaky_write import record_feedback
+from .graphql_tracing import TracedResolver
+from .ratings_client import RatingsUnavailable
+from .selection import selects
 
 
 def _context(info: Info) -> PlannerContext:
     return info.context
-
-
-def _fields(selection_set: Any, fragments: dict[str, Any]) -> Iterator[FieldNode]:
-    """The fields of a selection set, looking through inline fragments and fragment spreads."""
-    for selection in selection_set.selections if selection_set is not None else ():
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments)
-        elif isinstance(selection, FragmentSpreadNode) and selection.name.value in fragments:
-            yield from _fields(fragments[selection.name.value].selection_set, fragments)
-
-
-def _selects(info: Info, *path: str) -> bool:
-    """Whether the query asks for the field at `path` below the current one (e.g. items, speakers)."""
-    raw = info._raw_info
-    nodes = list(raw.field_nodes)
-    for name in path:
-        nodes = [
-            child for node in nodes for child in _fields(node.selection_set, raw.fragments) if child.name.value == name
-        ]
-    return bool(nodes)
 
 
 def _talk_id(value: strawberry.ID) -> int:
@@ -220,17 +154,17 @@ class Query:
     def talks(
         self, info: Info, audience: Audience | None = None, search: str | None = None, limit: int = 20, offset: int = 0
     ) -> TalkPage:
-        if not 1 <= limit <= MAX_PAGE:
-            raise UserError(f"limit must be between 1 and {MAX_PAGE}")
+        if not 1 <= limit <= limits.MAX_PAGE:
+            raise UserError(f"limit must be between 1 and {limits.MAX_PAGE}")
         if not 0 <= offset <= 10_000:
             raise UserError("offset must be between 0 and 10000")
-        if search is not None and len(search) > MAX_SEARCH_LENGTH:
-            raise UserError(f"search must be at most {MAX_SEARCH_LENGTH} characters")
+        if search is not None and len(search) > limits.MAX_SEARCH_LENGTH:
+            raise UserError(f"search must be at most {limits.MAX_SEARCH_LENGTH} characters")
         ctx = _context(info)
         rows, total = planner.find_talks(
             ctx.db(), audience.value if audience else None, (search or "").strip() or None, limit, offset
         )
-        if ctx.fixes.n_plus_one and _selects(info, "items", "speakers"):
+        if ctx.fixes.n_plus_one and selects(info, "items", "speakers"):
             ctx.speakers_by_talk.update(planner.speakers_of_talks(ctx.db(), [row.id for row in rows]))
         return TalkPage(items=[Talk.from_row(row) for row in rows], total=total)
 
@@ -250,8 +184,8 @@ class Query:
         description="Talks not in my schedule, best community rating first.", extensions=[TracedResolver()]
     )
     def recommendations(self, info: Info, limit: int = 3) -> list[Talk]:
-        if not 1 <= limit <= MAX_RECOMMENDATIONS:
-            raise UserError(f"limit must be between 1 and {MAX_RECOMMENDATIONS}")
+        if not 1 <= limit <= limits.MAX_RECOMMENDATIONS:
+            raise UserError(f"limit must be between 1 and {limits.MAX_RECOMMENDATIONS}")
         ctx = _context(info)
         candidates = planner.unscheduled_talks(ctx.db(), ctx.session_id)
         try:
@@ -262,26 +196,6 @@ class Query:
             scores = {}
         ranked = sorted(candidates, key=lambda row: (-scores.get(row.id, {}).get("score", 0), row.starts_at))
         return [Talk.from_row(row) for row in ranked[:limit]]
-
-
-def _record_feedback(ctx: PlannerContext, row: planner.FeedbackRow) -> None:
-    """Insert feedback in one transaction; the flaky write is planted here."""
-    db = ctx.db()
-    attempts = FEEDBACK_ATTEMPTS if ctx.fixes.flaky_write else 1
-    for attempt in range(1, attempts + 1):
-        try:
-            with db:
-                planner.insert_feedback(db, row, ctx.session())
-                # PLANTED PROBLEM (flaky write): a share of first attempts fail as if the database
-                # were locked by another writer; --fix-flaky-write retries, and the insert is
-                # idempotent (keyed by the feedback id), so a retry can never count twice.
-                if attempt == 1 and random.random() < ctx.fixes.flaky_write_rate:
-                    raise sqlite3.OperationalError("database is locked (simulated by the planted flaky write)")
-            return
-        except sqlite3.OperationalError as error:
-            if attempt == attempts:
-                raise
-            trace.get_current_span().add_event("retry", {"attempt": attempt, "exception.message": str(error)})
 
 
 @strawberry.type
@@ -307,8 +221,8 @@ class Mutation:
         ctx.session()
         if not 1 <= rating <= 5:
             raise UserError("rating must be between 1 and 5")
-        if comment is not None and len(comment) > MAX_COMMENT_LENGTH:
-            raise UserError(f"comment must be at most {MAX_COMMENT_LENGTH} characters")
+        if comment is not None and len(comment) > limits.MAX_COMMENT_LENGTH:
+            raise UserError(f"comment must be at most {limits.MAX_COMMENT_LENGTH} characters")
         talk = _existing_talk(ctx, talk_id)
         row = planner.FeedbackRow(
             id=str(uuid.uuid4()),
@@ -317,7 +231,7 @@ class Mutation:
             comment=(comment or "").strip() or None,
             created_at=planner.now_iso(),
         )
-        _record_feedback(ctx, row)
+        record_feedback(ctx.db(), row, ctx.session(), ctx.fixes)
         return Feedback(
             id=strawberry.ID(row.id),
             talk=Talk.from_row(talk),
@@ -327,20 +241,8 @@ class Mutation:
         )
 
 
-def _is_unexpected(error) -> bool:
-    """Mask an error unless it is a UserError or a GraphQL error about the request itself."""
-    original = getattr(error, "original_error", None)
-    return original is not None and not isinstance(original, UserError)
-
-
 def build_schema(extensions: list[Any]) -> strawberry.Schema:
     """The schema with its limits, error masking and the given (tracing) extensions."""
-    limits = [
-        # a limit for every query: depth, size and aliases, so that one request cannot ask for everything
-        lambda: QueryDepthLimiter(max_depth=8),
-        lambda: MaxTokensLimiter(max_token_count=2000),
-        lambda: MaxAliasesLimiter(max_alias_count=15),
-    ]
-    masking = lambda: MaskErrors(should_mask_error=_is_unexpected, error_message="Unexpected error.")  # noqa: E731
     # tracing last: its operation hook exits first, so the span sees errors before they are masked
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=[masking, *limits, *extensions])
+    extensions = [error_masking(), *limits.document_limits(), *extensions]
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
