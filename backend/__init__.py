@@ -43,12 +43,7 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
         if db is not None:
             pool.release(db)
 
-    fixes = Fixes(
-        n_plus_one=settings["fix_n_plus_one"],
-        slow_ratings=settings["fix_slow_ratings"],
-        flaky_write=settings["fix_flaky_write"],
-        flaky_write_rate=settings["flaky_write_rate"],
-    )
+    fixes = Fixes.from_settings(settings)
     ratings = RatingsClient(settings["ratings_url"], provider, cache=fixes.slow_ratings)
 
     class PlannerGraphQLView(GraphQLView):

@@ -20,12 +20,22 @@ if TYPE_CHECKING:
 
 @dataclass
 class Fixes:
-    """The switches that fix the planted problems (all off: the workshop starts with the problems)."""
+    """The switches that fix the planted problems (off by default, see settings.py: the workshop starts with them)."""
 
-    n_plus_one: bool = False
-    slow_ratings: bool = False
-    flaky_write: bool = False
-    flaky_write_rate: float = 0.3
+    n_plus_one: bool
+    slow_ratings: bool
+    flaky_write: bool
+    flaky_write_rate: float
+
+    @classmethod
+    def from_settings(cls, settings: dict[str, Any]) -> Fixes:
+        """The switches as the settings give them (their defaults are declared once, in settings.py)."""
+        return cls(
+            n_plus_one=settings["fix_n_plus_one"],
+            slow_ratings=settings["fix_slow_ratings"],
+            flaky_write=settings["fix_flaky_write"],
+            flaky_write_rate=settings["flaky_write_rate"],
+        )
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from common.settings import Setting, parse_bool, parse_choice, parse_fraction, parse_list, parse_port, parse_url
 from common.telemetry_settings import BATCH_DELAY, ENVIRONMENT, SDK_DISABLED, ZIPKIN_ENDPOINT, service_name
 
+from .ratings_client import CACHE_TTL_S
+
 SETTINGS = [
     service_name("backend"),
     ZIPKIN_ENDPOINT,
@@ -102,7 +104,7 @@ SETTINGS = [
         "fix_slow_ratings",
         "JOURNEY_FIX_SLOW_RATINGS",
         False,
-        "cache the ratings service's answers for 60 s",
+        f"cache the ratings service's answers for {CACHE_TTL_S} s",
         "--fix-slow-ratings",
         parse_bool,
     ),
