@@ -9,8 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import seed
+from .limits import MAX_RATING, MIN_RATING
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS talks (
     id INTEGER PRIMARY KEY, title TEXT NOT NULL, abstract TEXT NOT NULL,
     starts_at TEXT NOT NULL, ends_at TEXT NOT NULL, room TEXT NOT NULL
@@ -32,7 +33,7 @@ CREATE TABLE IF NOT EXISTS schedule_items (
 CREATE TABLE IF NOT EXISTS feedback (
     id TEXT PRIMARY KEY,  -- chosen by the caller, so that a retried write cannot count twice
     session_id TEXT NOT NULL, talk_id INTEGER NOT NULL REFERENCES talks(id),
-    rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5), comment TEXT, created_at TEXT NOT NULL
+    rating INTEGER NOT NULL CHECK (rating BETWEEN {MIN_RATING} AND {MAX_RATING}), comment TEXT, created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS feedback_by_talk ON feedback (talk_id);
 """

@@ -20,28 +20,29 @@ from common.conventions import SCHEDULE_CONFLICT_COUNT
 
 from . import limits, planner
 from .context import PlannerContext
-from .errors import UserError, error_masking
+from .errors import error_masking
 from .flaky_write import record_feedback
 from .graphql_tracing import TracedResolver
 from .ratings_client import RatingsUnavailable
 from .selection import selects
+
+RATING_RANGE = f"{limits.MIN_RATING}-{limits.MAX_RATING}"
 
 
 def _context(info: Info) -> PlannerContext:
     return info.context
 
 
-def _talk_id(value: strawberry.ID) -> int:
-    text = str(value)
-    if not (text.isdigit() and len(text) < 10):
-        raise UserError(f"No talk with id {text[:40]!r}")
-    return int(text)
+def _find_talk(ctx: PlannerContext, value: strawberry.ID) -> planner.TalkRow | None:
+    """The talk an ID argument names, or None; an id that cannot name a talk costs no query."""
+    talk_id = limits.talk_id_of(value)
+    return planner.get_talk(ctx.db(), talk_id) if talk_id is not None else None
 
 
 def _existing_talk(ctx: PlannerContext, value: strawberry.ID) -> planner.TalkRow:
-    row = planner.get_talk(ctx.db(), _talk_id(value))
+    row = _find_talk(ctx, value)
     if row is None:
-        raise UserError(f"No talk with id {str(value)[:40]!r}")
+        raise limits.no_such_talk(value)
     return row
 
 
@@ -81,14 +82,16 @@ class Talk:
     @strawberry.field(extensions=[TracedResolver(does_work=lambda talk, info: not info.context.has_speakers(talk))])
     def speakers(self, info: Info) -> list[Speaker]:
         ctx = _context(info)
-        if int(self.id) in ctx.speakers_by_talk:  # loaded for the whole page by `talks` (the N+1 fix)
+        if ctx.has_speakers(self):  # loaded for the whole page by `talks` (the N+1 fix)
             rows = ctx.speakers_by_talk[int(self.id)]
         else:
             # PLANTED PROBLEM (N+1): one query per talk of the page; --fix-n-plus-one batches them
             rows = planner.talk_speakers(ctx.db(), int(self.id))
         return [Speaker.from_row(row) for row in rows]
 
-    @strawberry.field(description="Mean feedback rating (1-5), null without feedback.", extensions=[TracedResolver()])
+    @strawberry.field(
+        description=f"Mean feedback rating ({RATING_RANGE}), null without feedback.", extensions=[TracedResolver()]
+    )
     def rating(self, info: Info) -> float | None:
         return planner.average_rating(_context(info).db(), int(self.id))
 
@@ -154,12 +157,9 @@ class Query:
     def talks(
         self, info: Info, audience: Audience | None = None, search: str | None = None, limit: int = 20, offset: int = 0
     ) -> TalkPage:
-        if not 1 <= limit <= limits.MAX_PAGE:
-            raise UserError(f"limit must be between 1 and {limits.MAX_PAGE}")
-        if not 0 <= offset <= 10_000:
-            raise UserError("offset must be between 0 and 10000")
-        if search is not None and len(search) > limits.MAX_SEARCH_LENGTH:
-            raise UserError(f"search must be at most {limits.MAX_SEARCH_LENGTH} characters")
+        limits.check_between("limit", limit, 1, limits.MAX_PAGE)
+        limits.check_between("offset", offset, 0, limits.MAX_OFFSET)
+        limits.check_length("search", search, limits.MAX_SEARCH_LENGTH)
         ctx = _context(info)
         rows, total = planner.find_talks(
             ctx.db(), audience.value if audience else None, (search or "").strip() or None, limit, offset
@@ -170,8 +170,7 @@ class Query:
 
     @strawberry.field(description="One talk by id, or null.", extensions=[TracedResolver()])
     def talk(self, info: Info, id: strawberry.ID) -> Talk | None:
-        text = str(id)
-        row = planner.get_talk(_context(info).db(), int(text)) if text.isdigit() and len(text) < 10 else None
+        row = _find_talk(_context(info), id)
         return Talk.from_row(row) if row else None
 
     @strawberry.field(
@@ -184,8 +183,7 @@ class Query:
         description="Talks not in my schedule, best community rating first.", extensions=[TracedResolver()]
     )
     def recommendations(self, info: Info, limit: int = 3) -> list[Talk]:
-        if not 1 <= limit <= limits.MAX_RECOMMENDATIONS:
-            raise UserError(f"limit must be between 1 and {limits.MAX_RECOMMENDATIONS}")
+        limits.check_between("limit", limit, 1, limits.MAX_RECOMMENDATIONS)
         ctx = _context(info)
         candidates = planner.unscheduled_talks(ctx.db(), ctx.session_id)
         try:
@@ -213,16 +211,16 @@ class Mutation:
         return Schedule.of_session(ctx)
 
     @strawberry.mutation(
-        description="Rate a talk (1-5) with an optional comment of at most 500 characters.",
+        description=(
+            f"Rate a talk ({RATING_RANGE}) with an optional comment of at most {limits.MAX_COMMENT_LENGTH} characters."
+        ),
         extensions=[TracedResolver()],
     )
     def submit_feedback(self, info: Info, talk_id: strawberry.ID, rating: int, comment: str | None = None) -> Feedback:
         ctx = _context(info)
         ctx.session()
-        if not 1 <= rating <= 5:
-            raise UserError("rating must be between 1 and 5")
-        if comment is not None and len(comment) > limits.MAX_COMMENT_LENGTH:
-            raise UserError(f"comment must be at most {limits.MAX_COMMENT_LENGTH} characters")
+        limits.check_between("rating", rating, limits.MIN_RATING, limits.MAX_RATING)
+        limits.check_length("comment", comment, limits.MAX_COMMENT_LENGTH)
         talk = _existing_talk(ctx, talk_id)
         row = planner.FeedbackRow(
             id=str(uuid.uuid4()),
