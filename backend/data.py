@@ -1,4 +1,4 @@
-"""The planner's SQLite database: schema, seed, and the queries the GraphQL resolvers run."""
+"""The planner's SQLite database: its tables, the seeded conference, and the connection pool (queries: planner.py)."""
 
 from __future__ import annotations
 
