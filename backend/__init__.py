@@ -2,24 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, g
 from opentelemetry import trace
 
 from common.settings import resolve
 
+if TYPE_CHECKING:  # imported when an app is built, not when the package is
+    import strawberry
+
+    from .context import Fixes
+    from .ratings_client import RatingsClient
+
 __version__ = "0.1.0"
 
 
 def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.TracerProvider | None = None) -> Flask:
     """Build the backend; `config` overrides settings, `tracer_provider` defaults to the global one."""
-    from strawberry.flask.views import GraphQLView
-
-    from common.session import known_session_id, session_id_from_headers
-
     from . import data, telemetry, web
-    from .context import Fixes, PlannerContext
+    from .context import Fixes
     from .ratings_client import RatingsClient
     from .schema import build_schema
     from .settings import SETTINGS, database_path
@@ -45,6 +48,29 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
 
     fixes = Fixes.from_settings(settings)
     ratings = RatingsClient(settings["ratings_url"], provider, cache=fixes.slow_ratings)
+    schema = build_schema(telemetry.graphql_extensions(provider, settings))
+
+    @app.errorhandler(413)
+    def too_large(_error):
+        # in GraphQL's error shape, so the client shows it like any other refusal
+        limit = app.config["MAX_CONTENT_LENGTH"]
+        return {"errors": [{"message": f"Request body is larger than the limit of {limit} bytes"}]}, 413
+
+    app.add_url_rule("/graphql", view_func=_graphql_view(schema, request_db, fixes, ratings))
+    telemetry.instrument_app(app, provider)
+    web.init_app(app, settings)
+    return app
+
+
+def _graphql_view(
+    schema: strawberry.Schema, request_db: Callable[[], Any], fixes: Fixes, ratings: RatingsClient
+) -> Callable:
+    """Strawberry's /graphql view, giving each request a PlannerContext (its database, session and collaborators)."""
+    from strawberry.flask.views import GraphQLView
+
+    from common.session import known_session_id, session_id_from_headers
+
+    from .context import PlannerContext
 
     class PlannerGraphQLView(GraphQLView):
         def get_context(self, request, response):
@@ -54,15 +80,4 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
                 db=request_db, session_id=session_id, fixes=fixes, ratings=ratings, request=request, response=response
             )
 
-    schema = build_schema(telemetry.graphql_extensions(provider, settings))
-
-    @app.errorhandler(413)
-    def too_large(_error):
-        # in GraphQL's error shape, so the client shows it like any other refusal
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        return {"errors": [{"message": f"Request body is larger than the limit of {limit} bytes"}]}, 413
-
-    app.add_url_rule("/graphql", view_func=PlannerGraphQLView.as_view("graphql", schema=schema, graphql_ide="graphiql"))
-    telemetry.instrument_app(app, provider)
-    web.init_app(app, settings)
-    return app
+    return PlannerGraphQLView.as_view("graphql", schema=schema, graphql_ide="graphiql")
