@@ -80,7 +80,7 @@ def p99(samples: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests to each backend")
     parser.add_argument("--planted", action="store_true", help="leave the planted problems in (off: fixed)")
@@ -90,49 +90,59 @@ def main() -> None:
         default=1,
         help="split the requests into rounds and print each round's ratio too (shows the noise)",
     )
-    args = parser.parse_args()
-    fixes = [] if args.planted else ["--fix-n-plus-one", "--fix-slow-ratings", "--fix-flaky-write"]
-    processes = []
-    with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
-        try:
-            collector, collector_url = start(["collector", "--db", f"{tmp}/spans.db"])
-            ratings, ratings_url = start(["ratings", "--delay-ms", "0", "--sdk-disabled"])
-            processes += [collector, ratings]
-            sink = os.environ.get("BENCH_SINK", f"{collector_url}/api/v2/spans")
-            common = [
-                "backend",
-                "--ratings-url",
-                ratings_url,
-                "--zipkin-endpoint",
-                sink,
-                "--flaky-write-rate",
-                "0",
-                *fixes,
-            ]
-            traced, traced_url = start([*common, "--db", f"{tmp}/traced.db"])
-            untraced, untraced_url = start([*common, "--db", f"{tmp}/untraced.db", "--sdk-disabled"])
-            processes += [traced, untraced]
-            rng = random.Random(5)
-            ops = [op for op in MIX for _ in range(op[0])]
-            for url in (traced_url, untraced_url):  # warm-up
-                for _, _name, query, variables in ops * 5:
-                    call(url, query, variables, "warm-up")
-            samples: dict[str, list[float]] = {"traced": [], "untraced": []}
-            rounds: list[tuple[int, int]] = []  # (start, end) sample indexes of each round
-            per_round = max(1, args.requests // max(1, args.rounds))
-            for index in range(args.requests):
-                if index % per_round == 0:
-                    rounds.append((index, min(index + per_round, args.requests)))
-                _, _name, query, variables = rng.choice(ops)
-                pair = [("traced", traced_url), ("untraced", untraced_url)]
-                for side, url in pair if index % 2 == 0 else reversed(pair):
-                    samples[side].append(call(url, query, variables, f"bench-{index % 50}"))
-            time.sleep(1)
-            stored = json.loads(urllib.request.urlopen(f"{collector_url}/api/v2/services").read())
-        finally:
-            for process in processes:
-                process.terminate()
-                process.wait()
+    return parser.parse_args()
+
+
+def start_stack(tmp: str, fixes: list[str], processes: list[subprocess.Popen]) -> tuple[str, str, str]:
+    """Collector, ratings and the two backends, each added to `processes` once it runs; their URLs:
+    (collector, traced backend, untraced backend)."""
+    collector, collector_url = start(["collector", "--db", f"{tmp}/spans.db"])
+    ratings, ratings_url = start(["ratings", "--delay-ms", "0", "--sdk-disabled"])
+    processes += [collector, ratings]
+    sink = os.environ.get("BENCH_SINK", f"{collector_url}/api/v2/spans")
+    common = [
+        "backend",
+        "--ratings-url",
+        ratings_url,
+        "--zipkin-endpoint",
+        sink,
+        "--flaky-write-rate",
+        "0",
+        *fixes,
+    ]
+    traced, traced_url = start([*common, "--db", f"{tmp}/traced.db"])
+    untraced, untraced_url = start([*common, "--db", f"{tmp}/untraced.db", "--sdk-disabled"])
+    processes += [traced, untraced]
+    return collector_url, traced_url, untraced_url
+
+
+def measure(
+    traced_url: str, untraced_url: str, requests: int, rounds: int
+) -> tuple[dict[str, list[float]], list[tuple[int, int]]]:
+    """Warm both up, then the same random mix on both in alternating order: the samples of each side,
+    and the (start, end) sample indexes of each round."""
+    rng = random.Random(5)
+    ops = [op for op in MIX for _ in range(op[0])]
+    for url in (traced_url, untraced_url):  # warm-up
+        for _, _name, query, variables in ops * 5:
+            call(url, query, variables, "warm-up")
+    samples: dict[str, list[float]] = {"traced": [], "untraced": []}
+    bounds: list[tuple[int, int]] = []  # (start, end) sample indexes of each round
+    per_round = max(1, requests // max(1, rounds))
+    for index in range(requests):
+        if index % per_round == 0:
+            bounds.append((index, min(index + per_round, requests)))
+        _, _name, query, variables = rng.choice(ops)
+        pair = [("traced", traced_url), ("untraced", untraced_url)]
+        for side, url in pair if index % 2 == 0 else reversed(pair):
+            samples[side].append(call(url, query, variables, f"bench-{index % 50}"))
+    return samples, bounds
+
+
+def report(
+    args: argparse.Namespace, samples: dict[str, list[float]], rounds: list[tuple[int, int]], stored: list[str]
+) -> None:
+    """Median and p99 of each side, each round's ratios when there are several, and the overall ratios."""
     t, u = samples["traced"], samples["untraced"]
     print(
         f"{args.requests} requests each, query mix {', '.join(f'{w}x {n}' for w, n, _q, _v in MIX)}; "
@@ -151,6 +161,23 @@ def main() -> None:
         f"ratio     median {statistics.median(t) / statistics.median(u):6.2f}      p99 {p99(t) / p99(u):6.2f}"
         "      targets: median <= 1.15, p99 <= 1.5"
     )
+
+
+def main() -> None:
+    args = parse_args()
+    fixes = [] if args.planted else ["--fix-n-plus-one", "--fix-slow-ratings", "--fix-flaky-write"]
+    processes: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
+        try:
+            collector_url, traced_url, untraced_url = start_stack(tmp, fixes, processes)
+            samples, rounds = measure(traced_url, untraced_url, args.requests, args.rounds)
+            time.sleep(1)
+            stored = json.loads(urllib.request.urlopen(f"{collector_url}/api/v2/services").read())
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait()
+    report(args, samples, rounds, stored)
 
 
 if __name__ == "__main__":

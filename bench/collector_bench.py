@@ -92,92 +92,109 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {p50:7.1f} ms   p95 {p95:7.1f} ms"
 
 
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spans", type=int, default=1_000_000, help="spans stored before the query phase")
     parser.add_argument("--throughput-spans", type=int, default=200_000, help="spans in the timed ingest phase")
     parser.add_argument("--queries", type=int, default=200, help="requests per query kind")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def measure_ingest(url: str, count: int) -> list[str]:
+    """Time `count` spans posted by 4 clients, then check every one is queryable; the trace ids posted."""
+    batches = make_batches(count, seed=1)
+    bodies = [json.dumps(batch).encode() for batch in batches]
+    acknowledged, seconds = ingest(url, bodies)
+    spans_acked = sum(len(batches[i]) for i in range(len(batches)))  # all or the count below says
+    rate = count / seconds
+    print(
+        f"ingest: {count} spans in {seconds:.1f} s = {rate:,.0f} spans/s (4 clients, batches of 100)   target >= 20,000"
+    )
+    print(f"        acknowledged {acknowledged}/{len(bodies)} batches")
+
+    expected: dict[str, int] = {}
+    for batch in batches:
+        for span in batch:
+            expected[span["traceId"]] = expected.get(span["traceId"], 0) + 1
+    ids = list(expected)
+    stored = 0
+    for start in range(0, len(ids), 50):
+        chunk = ids[start : start + 50]
+        _ms, body = get(f"{url}/api/v2/traceMany?traceIds={','.join(chunk)}")
+        stored += sum(len(trace) for trace in json.loads(body))
+    print(
+        f"        queryable afterwards: {stored}/{spans_acked} spans "
+        f"({'zero loss' if stored == spans_acked and acknowledged == len(bodies) else 'LOSS'})"
+    )
+    return ids
+
+
+def fill(url: str, remaining: int, total: int, tmp: str) -> None:
+    """Post `remaining` more spans, untimed per request, so that the queries run against `total`."""
+    seed = 2
+    fill_started = time.perf_counter()
+    while remaining > 0:
+        chunk = min(remaining, 100_000)
+        bodies = [json.dumps(b).encode() for b in make_batches(chunk, seed=seed)]
+        ingest(url, bodies)
+        remaining -= chunk
+        seed += 1
+    _ms, body = get(f"{url}/health")
+    print(
+        f"filled to {total:,} spans in {time.perf_counter() - fill_started:.0f} s; db "
+        f"{sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6:,.0f} MB"
+    )
+
+
+def measure_queries(url: str, ids: list[str], queries: int) -> None:
+    """Latency of each kind of query the viewer makes, `queries` requests each."""
+    rng = random.Random(3)
+    sample = rng.sample(ids, min(queries, len(ids)))
+    trace_ms = [get(f"{url}/api/v2/trace/{trace_id}")[0] for trace_id in sample]
+    traces_ms = [get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES)}&limit=10")[0] for _ in range(queries)]
+    annotation_ms = [
+        get(
+            f"{url}/api/v2/traces?serviceName=frontend&limit=10&annotationQuery="
+            f"session.id%3Dsession-{rng.randrange(5000)}"
+        )[0]
+        for _ in range(queries)
+    ]
+    common_ms = [
+        get(
+            f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES[1:])}&limit=10&annotationQuery="
+            "http.response.status_code%3D500%20and%20error"
+        )[0]
+        for _ in range(queries)
+    ]
+    absent_ms = [
+        get(f"{url}/api/v2/traces?limit=10&annotationQuery=app.detail.1%3D{rng.getrandbits(128):032x}")[0]
+        for _ in range(max(queries // 10, 5))
+    ]
+    print(f"/trace/{{id}}                                   {percentiles(trace_ms)}   target p95 <= 20 ms")
+    print(f"/traces?serviceName=&limit=10                  {percentiles(traces_ms)}   target p95 <= 100 ms")
+    print(f"/traces?annotationQuery=session.id=… (indexed) {percentiles(annotation_ms)}")
+    print(f"/traces?annotationQuery=status 500 and error   {percentiles(common_ms)}")
+    print(f"/traces?annotationQuery=<value no span has>    {percentiles(absent_ms)}   (scans the whole day)")
+
+
+def report_memory(pid: int) -> None:
+    workers = len(process_tree(pid)) - 1
+    print(
+        f"collector peak RSS: {peak_rss_mb(pid):.0f} MB, all {workers} workers and their "
+        f"supervisor together   target <= 300 MB"
+    )
+
+
+def main() -> None:
+    args = parse_args()
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
         process, url = start_collector(Path(tmp) / "spans.db")
         try:
             print(f"collector {url}, SQLite file in {tmp}")
-            batches = make_batches(args.throughput_spans, seed=1)
-            bodies = [json.dumps(batch).encode() for batch in batches]
-            acknowledged, seconds = ingest(url, bodies)
-            spans_acked = sum(len(batches[i]) for i in range(len(batches)))  # all or the count below says
-            rate = args.throughput_spans / seconds
-            print(
-                f"ingest: {args.throughput_spans} spans in {seconds:.1f} s = {rate:,.0f} spans/s "
-                f"(4 clients, batches of 100)   target >= 20,000"
-            )
-            print(f"        acknowledged {acknowledged}/{len(bodies)} batches")
-
-            expected: dict[str, int] = {}
-            for batch in batches:
-                for span in batch:
-                    expected[span["traceId"]] = expected.get(span["traceId"], 0) + 1
-            ids = list(expected)
-            stored = 0
-            for start in range(0, len(ids), 50):
-                chunk = ids[start : start + 50]
-                _ms, body = get(f"{url}/api/v2/traceMany?traceIds={','.join(chunk)}")
-                stored += sum(len(trace) for trace in json.loads(body))
-            print(
-                f"        queryable afterwards: {stored}/{spans_acked} spans "
-                f"({'zero loss' if stored == spans_acked and acknowledged == len(bodies) else 'LOSS'})"
-            )
-            del bodies
-
-            remaining, seed = args.spans - args.throughput_spans, 2
-            fill_started = time.perf_counter()
-            while remaining > 0:
-                chunk = min(remaining, 100_000)
-                fill = [json.dumps(b).encode() for b in make_batches(chunk, seed=seed)]
-                ingest(url, fill)
-                remaining -= chunk
-                seed += 1
-            _ms, body = get(f"{url}/health")
-            print(
-                f"filled to {args.spans:,} spans in {time.perf_counter() - fill_started:.0f} s; db "
-                f"{sum(f.stat().st_size for f in Path(tmp).iterdir()) / 1e6:,.0f} MB"
-            )
-
-            rng = random.Random(3)
-            sample = rng.sample(ids, min(args.queries, len(ids)))
-            trace_ms = [get(f"{url}/api/v2/trace/{trace_id}")[0] for trace_id in sample]
-            traces_ms = [
-                get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES)}&limit=10")[0] for _ in range(args.queries)
-            ]
-            annotation_ms = [
-                get(
-                    f"{url}/api/v2/traces?serviceName=frontend&limit=10&annotationQuery="
-                    f"session.id%3Dsession-{rng.randrange(5000)}"
-                )[0]
-                for _ in range(args.queries)
-            ]
-            common_ms = [
-                get(
-                    f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES[1:])}&limit=10&annotationQuery="
-                    "http.response.status_code%3D500%20and%20error"
-                )[0]
-                for _ in range(args.queries)
-            ]
-            absent_ms = [
-                get(f"{url}/api/v2/traces?limit=10&annotationQuery=app.detail.1%3D{rng.getrandbits(128):032x}")[0]
-                for _ in range(max(args.queries // 10, 5))
-            ]
-            print(f"/trace/{{id}}                                   {percentiles(trace_ms)}   target p95 <= 20 ms")
-            print(f"/traces?serviceName=&limit=10                  {percentiles(traces_ms)}   target p95 <= 100 ms")
-            print(f"/traces?annotationQuery=session.id=… (indexed) {percentiles(annotation_ms)}")
-            print(f"/traces?annotationQuery=status 500 and error   {percentiles(common_ms)}")
-            print(f"/traces?annotationQuery=<value no span has>    {percentiles(absent_ms)}   (scans the whole day)")
-            workers = len(process_tree(process.pid)) - 1
-            print(
-                f"collector peak RSS: {peak_rss_mb(process.pid):.0f} MB, all {workers} workers and their "
-                f"supervisor together   target <= 300 MB"
-            )
+            ids = measure_ingest(url, args.throughput_spans)
+            fill(url, args.spans - args.throughput_spans, args.spans, tmp)
+            measure_queries(url, ids, args.queries)
+            report_memory(process.pid)
         finally:
             process.terminate()
             process.wait()

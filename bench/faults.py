@@ -136,38 +136,52 @@ def load(app: str, collector: str, seconds: int, users: int = 4) -> subprocess.C
 def soak(minutes: float) -> None:
     with tempfile.TemporaryDirectory(prefix="journey-soak-") as tmp:
         collector, backend = stack(tmp)
-        samples = []
         try:
-            runner = threading.Thread(
-                target=lambda: samples.append(load(backend.url, collector.url, int(minutes * 60)))
-            )
-            runner.start()
-            memory, p99s, started = [], [], time.monotonic()
-            while runner.is_alive():
-                time.sleep(10)
-                probe = sorted(latency_ms(backend.url) for _ in range(20))
-                memory.append((time.monotonic() - started, collector.rss_mb(), backend.rss_mb()))
-                p99s.append(probe[-1])
-            time.sleep(2)
-            summary = samples[0].stdout.strip().splitlines()
-            print("\n".join(summary[-2:]))
-            # counted in the database itself: the API returns at most 10,000 traces per query
-            with sqlite3.connect(f"file:{tmp}/spans.db?mode=ro", uri=True) as db:
-                stored = db.execute("SELECT count(*) FROM spans WHERE service_name = 'frontend'").fetchone()[0]
-            sent = int(re.search(r"spans sent (\d+)", samples[0].stdout).group(1))
-            acked = int(re.search(r"acknowledged (\d+)", samples[0].stdout).group(1))
-            print(f"browser spans: sent {sent}, acknowledged {acked}, stored {stored}")
-            warm = [m for m in memory if m[0] > 60] or memory
-            for name, index in (("collector", 1), ("backend", 2)):
-                values = [m[index] for m in warm]
-                print(
-                    f"{name} RSS after warm-up: {min(values):.0f}–{max(values):.0f} MB "
-                    f"({(max(values) / min(values) - 1) * 100:.0f} % spread)"
-                )
-            print("probe p99 every 10 s (ms): " + " ".join(f"{p:.0f}" for p in p99s))
+            result, memory, p99s = load_and_sample(collector, backend, minutes)
+            report_soak(result, f"{tmp}/spans.db", memory, p99s)
         finally:
             backend.stop()
             collector.stop()
+
+
+def load_and_sample(
+    collector: Process, backend: Process, minutes: float
+) -> tuple[subprocess.CompletedProcess, list[tuple[float, float, float]], list[float]]:
+    """Run `journey load` for `minutes`, every 10 s sampling both processes' memory and a probe's p99;
+    the load's result, the (seconds, collector MB, backend MB) samples and the p99s."""
+    samples = []
+    runner = threading.Thread(target=lambda: samples.append(load(backend.url, collector.url, int(minutes * 60))))
+    runner.start()
+    memory, p99s, started = [], [], time.monotonic()
+    while runner.is_alive():
+        time.sleep(10)
+        probe = sorted(latency_ms(backend.url) for _ in range(20))
+        memory.append((time.monotonic() - started, collector.rss_mb(), backend.rss_mb()))
+        p99s.append(probe[-1])
+    time.sleep(2)
+    return samples[0], memory, p99s
+
+
+def report_soak(
+    result: subprocess.CompletedProcess, database: str, memory: list[tuple[float, float, float]], p99s: list[float]
+) -> None:
+    """The load's own summary, browser spans sent vs acknowledged vs stored, memory spread and p99s."""
+    summary = result.stdout.strip().splitlines()
+    print("\n".join(summary[-2:]))
+    # counted in the database itself: the API returns at most 10,000 traces per query
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
+        stored = db.execute("SELECT count(*) FROM spans WHERE service_name = 'frontend'").fetchone()[0]
+    sent = int(re.search(r"spans sent (\d+)", result.stdout).group(1))
+    acked = int(re.search(r"acknowledged (\d+)", result.stdout).group(1))
+    print(f"browser spans: sent {sent}, acknowledged {acked}, stored {stored}")
+    warm = [m for m in memory if m[0] > 60] or memory
+    for name, index in (("collector", 1), ("backend", 2)):
+        values = [m[index] for m in warm]
+        print(
+            f"{name} RSS after warm-up: {min(values):.0f}–{max(values):.0f} MB "
+            f"({(max(values) / min(values) - 1) * 100:.0f} % spread)"
+        )
+    print("probe p99 every 10 s (ms): " + " ".join(f"{p:.0f}" for p in p99s))
 
 
 def kill() -> None:
