@@ -59,37 +59,48 @@ def big_trace(count: int) -> list[dict]:
     return spans
 
 
+def start_collector(tmp: str) -> tuple[subprocess.Popen, str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "journey", "collector", "--port", "0", "--db", f"{tmp}/spans.db"],
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = re.search(r"(http://\S+)", process.stdout.readline()).group(1)
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    return process, url
+
+
+def time_page_loads(url: str, runs: int) -> tuple[list[float], int]:
+    """Seconds to each load event of the big trace's page (after one warm-up load), and its row count."""
+    from playwright.sync_api import sync_playwright
+    from support import CHROMIUM_ARGS, chromium_path
+
+    timings = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        page = browser.new_page()
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            page.goto(f"{url}/zipkin/traces/{'b1' * 8}", wait_until="load")
+            timings.append(time.perf_counter() - started)
+        rows = page.locator("li.row").count()
+        browser.close()
+    return timings[1:], rows  # the first load warms the server
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spans", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
-    from conftest import CHROMIUM_ARGS, chromium_path
-    from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "journey", "collector", "--port", "0", "--db", f"{tmp}/spans.db"],
-            cwd=ROOT,
-            text=True,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
-        url = re.search(r"(http://\S+)", process.stdout.readline()).group(1)
-        threading.Thread(target=process.stdout.read, daemon=True).start()
+        process, url = start_collector(tmp)
         try:
             assert requests.post(f"{url}/api/v2/spans", json=big_trace(args.spans), timeout=30).status_code == 202
-            timings = []
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-                page = browser.new_page()
-                for _ in range(args.runs + 1):
-                    started = time.perf_counter()
-                    page.goto(f"{url}/zipkin/traces/{'b1' * 8}", wait_until="load")
-                    timings.append(time.perf_counter() - started)
-                rows = page.locator("li.row").count()
-                browser.close()
-            timings = timings[1:]  # the first load warms the server
+            timings, rows = time_page_loads(url, args.runs)
             print(
                 f"{args.spans}-span trace page ({rows} rows): median {statistics.median(timings):.2f} s, "
                 f"worst {max(timings):.2f} s over {args.runs} loads   target <= 1 s"

@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import CHROMIUM_ARGS, chromium_path, start_server  # noqa: E402
+from support import CHROMIUM_ARGS, Server, chromium_path, start_server  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 
@@ -89,80 +89,104 @@ def not_sampled(page, collector, logs: Path) -> None:
         unsampled.stop()
 
 
+def start_stack(logs: Path) -> tuple[Server, Server, Server]:
+    """The collector, the ratings service and a backend exporting to it, planted problems on."""
+    collector = start_server(["collector", "--db", f"{logs}/spans.db"], "collector", logs)
+    ratings = start_server(["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans"], "ratings", logs)
+    backend = start_server(
+        [
+            "backend",
+            "--db",
+            f"{logs}/app.db",
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--viewer-url",
+            f"{collector.url}/zipkin/",
+            "--ratings-url",
+            ratings.url,
+            "--batch-delay",
+            "100",
+            "--flaky-write-rate",
+            "0",
+        ],
+        "backend",
+        logs,
+    )
+    return collector, ratings, backend
+
+
+def use_the_app(page, app_url: str) -> dict[str, str]:
+    """Search, add a talk, plan my day, open my schedule, photographing the app on the way; the trace
+    ids of those actions (search, add, journey, schedule) and the browser's session id (session)."""
+    page.goto(app_url)
+    page.get_by_role("status").filter(has_text="talks").wait_for()
+    page.get_by_label("Search").fill("kubernetes")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("status").filter(has_text="4 talks").wait_for()
+    search_trace = wait_for_new_trace(page, None)
+    page.screenshot(path=IMAGES / "app-search.png")
+    page.get_by_role("link", name="Kubernetes Patterns").click()
+    opened = wait_for_new_trace(page, search_trace)
+    page.get_by_role("button", name="Add to my schedule").click()
+    page.get_by_text("In your schedule.").wait_for()
+    add_trace = wait_for_new_trace(page, opened)
+    page.screenshot(path=IMAGES / "app-talk.png")
+    page.get_by_role("link", name="Plan my day").click()
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="backend").click()
+    page.get_by_role("button", name="Add").first.click()
+    page.get_by_role("button", name="Review my schedule").click()
+    page.get_by_role("button", name="Rate 5").first.click()
+    page.get_by_text("Your day is planned.").wait_for()
+    journey_trace = page.locator("#trace-id").text_content()
+    session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
+    page.get_by_role("link", name="My schedule", exact=True).click()
+    page.get_by_role("heading", name="Recommended for you").wait_for()
+    schedule_trace = wait_for_new_trace(page, journey_trace)
+    page.screenshot(path=IMAGES / "app-schedule.png")
+    return {
+        "search": search_trace,
+        "add": add_trace,
+        "journey": journey_trace,
+        "schedule": schedule_trace,
+        "session": session,
+    }
+
+
+def photograph_viewer(page, viewer: str, made: dict[str, str]) -> None:
+    """The viewer's pages and the traces the workshop chapters talk about, each printed as it is saved."""
+    shots = {
+        "workshop-search-trace.png": f"{viewer}/zipkin/traces/{made['search']}",
+        "workshop-add-trace.png": f"{viewer}/zipkin/traces/{made['add']}",
+        "workshop-ratings-trace.png": f"{viewer}/zipkin/traces/{made['schedule']}",
+        "workshop-flaky-trace.png": f"{viewer}/zipkin/traces/{made['flaky']}",
+        "viewer-search.png": f"{viewer}/zipkin/?serviceName=frontend&lookback=3600000",
+        "viewer-trace.png": f"{viewer}/zipkin/traces/{made['journey']}",
+        "viewer-journey.png": f"{viewer}/zipkin/journeys/{made['session']}",
+        "viewer-dependency.png": f"{viewer}/zipkin/dependency",
+    }
+    for name, url in shots.items():
+        page.goto(url)
+        page.screenshot(path=IMAGES / name, full_page="trace" in name)
+        print(f"docs/images/{name}")
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
     IMAGES.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="journey-shots-") as tmp:
         logs = Path(tmp)
-        collector = start_server(["collector", "--db", f"{tmp}/spans.db"], "collector", logs)
-        ratings = start_server(["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans"], "ratings", logs)
-        backend = start_server(
-            [
-                "backend",
-                "--db",
-                f"{tmp}/app.db",
-                "--zipkin-endpoint",
-                f"{collector.url}/api/v2/spans",
-                "--viewer-url",
-                f"{collector.url}/zipkin/",
-                "--ratings-url",
-                ratings.url,
-                "--batch-delay",
-                "100",
-                "--flaky-write-rate",
-                "0",
-            ],
-            "backend",
-            logs,
-        )
+        collector, ratings, backend = start_stack(logs)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
                 page = browser.new_page(viewport={"width": 1200, "height": 800})
-                page.goto(backend.url)
-                page.get_by_role("status").filter(has_text="talks").wait_for()
-                page.get_by_label("Search").fill("kubernetes")
-                page.get_by_role("button", name="Search").click()
-                page.get_by_role("status").filter(has_text="4 talks").wait_for()
-                search_trace = wait_for_new_trace(page, None)
-                page.screenshot(path=IMAGES / "app-search.png")
-                page.get_by_role("link", name="Kubernetes Patterns").click()
-                opened = wait_for_new_trace(page, search_trace)
-                page.get_by_role("button", name="Add to my schedule").click()
-                page.get_by_text("In your schedule.").wait_for()
-                add_trace = wait_for_new_trace(page, opened)
-                page.screenshot(path=IMAGES / "app-talk.png")
-                page.get_by_role("link", name="Plan my day").click()
-                page.get_by_role("button", name="Start").click()
-                page.get_by_role("button", name="backend").click()
-                page.get_by_role("button", name="Add").first.click()
-                page.get_by_role("button", name="Review my schedule").click()
-                page.get_by_role("button", name="Rate 5").first.click()
-                page.get_by_text("Your day is planned.").wait_for()
-                journey_trace = page.locator("#trace-id").text_content()
-                session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
-                page.get_by_role("link", name="My schedule", exact=True).click()
-                page.get_by_role("heading", name="Recommended for you").wait_for()
-                schedule_trace = wait_for_new_trace(page, journey_trace)
-                page.screenshot(path=IMAGES / "app-schedule.png")
-                flaky_trace = flaky_feedback(page, browser, collector, logs)
+                made = use_the_app(page, backend.url)
+                made["flaky"] = flaky_feedback(page, browser, collector, logs)
                 not_sampled(page, collector, logs)
                 time.sleep(1.5)  # let both sides export
-                shots = {
-                    "workshop-search-trace.png": f"{collector.url}/zipkin/traces/{search_trace}",
-                    "workshop-add-trace.png": f"{collector.url}/zipkin/traces/{add_trace}",
-                    "workshop-ratings-trace.png": f"{collector.url}/zipkin/traces/{schedule_trace}",
-                    "workshop-flaky-trace.png": f"{collector.url}/zipkin/traces/{flaky_trace}",
-                    "viewer-search.png": f"{collector.url}/zipkin/?serviceName=frontend&lookback=3600000",
-                    "viewer-trace.png": f"{collector.url}/zipkin/traces/{journey_trace}",
-                    "viewer-journey.png": f"{collector.url}/zipkin/journeys/{session}",
-                    "viewer-dependency.png": f"{collector.url}/zipkin/dependency",
-                }
-                for name, url in shots.items():
-                    page.goto(url)
-                    page.screenshot(path=IMAGES / name, full_page="trace" in name)
-                    print(f"docs/images/{name}")
+                photograph_viewer(page, collector.url, made)
                 browser.close()
             print(
                 "docs/images/app-search.png\ndocs/images/app-talk.png\ndocs/images/app-schedule.png\n"
