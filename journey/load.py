@@ -106,26 +106,7 @@ class User(threading.Thread):
         self.pacer.wait()
         trace_id, action_id, call_id = _hex(self.rng, 128), _hex(self.rng, 64), _hex(self.rng, 64)
         body = json.dumps({"operationName": operation, "query": query, "variables": variables}).encode()
-        request = urllib.request.Request(
-            f"{self.config['url']}/graphql",
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "traceparent": f"00-{trace_id}-{call_id}-01",
-                "baggage": f"session.id={self.session},journey.synthetic=true",
-            },
-        )
-        start_us = time.time_ns() // 1000
-        started = time.perf_counter()
-        status, answer = 0, None
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                status, answer = response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            status = error.code
-        except (OSError, ValueError):
-            status = 0
-        elapsed_us = max(int((time.perf_counter() - started) * 1_000_000), 1)
+        status, answer, start_us, elapsed_us = self.post(body, f"00-{trace_id}-{call_id}-01")
         failed = status != 200 or not answer or bool(answer.get("errors"))
         common = {"session.id": self.session, "journey.synthetic": "true"}
         action_tags = {**common, "ui.action": name, **({"ui.talk.id": talk} if talk else {})}
@@ -160,6 +141,29 @@ class User(threading.Thread):
             self.figures.latencies.append(elapsed_us / 1000)
             self.figures.pending.extend(spans)
         return None if failed else answer.get("data")
+
+    def post(self, body: bytes, traceparent: str) -> tuple[int, dict | None, int, int]:
+        """The GraphQL request with the browser's trace headers: (status, answer, start, duration), times in µs."""
+        request = urllib.request.Request(
+            f"{self.config['url']}/graphql",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "traceparent": traceparent,
+                "baggage": f"session.id={self.session},journey.synthetic=true",
+            },
+        )
+        start_us = time.time_ns() // 1000
+        started = time.perf_counter()
+        status, answer = 0, None
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, answer = response.status, json.loads(response.read())
+        except urllib.error.HTTPError as error:
+            status = error.code
+        except (OSError, ValueError):
+            status = 0
+        return status, answer, start_us, max(int((time.perf_counter() - started) * 1_000_000), 1)
 
 
 class Pacer:
