@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import ROOT
+from support import ROOT
 
 from backend.settings import SETTINGS as BACKEND
 from collector.settings import SETTINGS as COLLECTOR

@@ -5,7 +5,7 @@ import time
 
 import pytest
 import requests
-from conftest import poll_until, start_server
+from support import poll_until, start_server
 from trace_shapes import action_shape, find, wait_for_shape
 from ui_steps import finish_plan_my_day, pick_audience, start_plan_my_day
 

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import requests
-from conftest import ROOT
+from support import ROOT
 from trace_shapes import find, wait_for_shape
 
 

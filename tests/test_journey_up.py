@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import requests
-from conftest import ROOT, poll_until
+from support import ROOT, poll_until
 
 
 def free_port() -> int:

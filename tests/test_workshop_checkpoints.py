@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 import requests
-from conftest import ROOT, poll_until, start_server
+from support import ROOT, poll_until, start_server
 from ui_steps import finish_plan_my_day, start_plan_my_day
 
 from journey.checkpoints import CHECKPOINTS

@@ -5,7 +5,7 @@ import re
 import shlex
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 from backend.settings import SETTINGS as BACKEND
 from collector.settings import SETTINGS as COLLECTOR

@@ -7,7 +7,7 @@ the workshop checkpoints agree on what a shape means.
 from __future__ import annotations
 
 import requests
-from conftest import poll_until
+from support import poll_until
 
 from journey.shapes import Expect, explain, find, service  # noqa: F401 - find and service re-exported
 
