@@ -26,7 +26,7 @@ def search_spine() -> list[Expect]:
             None,
             root=True,
             tags=((SESSION, ANY),),
-            hint="the action span must be the root of its trace: frontend/src/telemetry.js, UserActions.run",
+            hint="the action span must be the root of its trace: frontend/src/user-actions.js, UserActions.run",
         ),
         Expect(
             "frontend",
