@@ -9,7 +9,8 @@ import json
 import zlib
 from typing import Any
 
-KINDS = frozenset({"CLIENT", "SERVER", "PRODUCER", "CONSUMER"})
+from common.zipkin_model import KINDS
+
 HEX = frozenset("0123456789abcdef")
 NOT_A_LIST = "Expected a JSON_V2 encoded list"
 
@@ -99,7 +100,7 @@ def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
     kind = raw.get("kind")
     if kind is not None:
         if kind not in KINDS:
-            raise FieldError("kind", f"{kind!r} is not one of CLIENT, SERVER, PRODUCER, CONSUMER")
+            raise FieldError("kind", f"{kind!r} is not one of {', '.join(KINDS)}")
         span["kind"] = kind
     name = _optional_string(raw.get("name"), "name")
     if name:

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-KINDS = ("CLIENT", "SERVER", "PRODUCER", "CONSUMER")
-ANY = "*"
+from common.zipkin_model import KINDS
+from common.zipkin_model import service_name as service  # the name checkpoints and tests import from here
+
+ANY = "*"  # the shape files' wildcard: any kind, any tag value
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,6 @@ class Expect:
         )
         tags = f" with tag {', '.join(k if v == ANY else f'{k}={v}' for k, v in self.tags)}" if self.tags else ""
         return f"a {self.service} {kind}span '{self.name}'{where}{tags}"
-
-
-def service(span: dict) -> str | None:
-    return (span.get("localEndpoint") or {}).get("serviceName")
 
 
 def find(spans: list[dict], service_name: str, name: str) -> list[dict]:
