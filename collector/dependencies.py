@@ -12,32 +12,28 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from common.zipkin_model import remote_service_name, service_name
+
+from .rpc import merge_shared
+
 Span = dict[str, Any]
 
 
-def _service(span: Span, endpoint: str) -> str | None:
-    return span.get(endpoint, {}).get("serviceName")
+def _nodes(spans: list[Span]) -> dict[str, Span]:
+    """One node per span id (collector.rpc's rule); a shared-id RPC is its server half, told by its client half."""
+    return {
+        span_id: node.span if node.server is None else _server_half(node.span, node.server)
+        for span_id, node in merge_shared(spans).items()
+    }
 
 
-def _merge_shared(spans: list[Span]) -> dict[str, Span]:
-    """One node per span id: a shared server half is merged with its client half (B3 single-id RPCs)."""
-    by_id: dict[str, Span] = {}
-    for span in spans:
-        other = by_id.get(span["id"])
-        if other is None:
-            by_id[span["id"]] = span
-            continue
-        if other.get("kind") is None or span.get("kind") is None:
-            kept, dropped = (span, other) if other.get("kind") is None else (other, span)
-        else:
-            kept = span if span.get("kind") == "SERVER" else other
-            dropped = other if kept is span else span
-            if _service(kept, "remoteEndpoint") is None and _service(dropped, "localEndpoint"):
-                kept = {**kept, "remoteEndpoint": dropped["localEndpoint"], "parentId": dropped.get("parentId")}
-        if "error" in dropped.get("tags", {}):
-            kept = {**kept, "tags": {**kept.get("tags", {}), "error": dropped["tags"]["error"]}}
-        by_id[span["id"]] = kept
-    return by_id
+def _server_half(client: Span, server: Span) -> Span:
+    """The server half of a shared-id RPC with the client's service as its caller, and the client's error."""
+    if remote_service_name(server) is None and service_name(client):
+        server = {**server, "remoteEndpoint": client["localEndpoint"], "parentId": client.get("parentId")}
+    if "error" in client.get("tags", {}):
+        server = {**server, "tags": {**server.get("tags", {}), "error": client["tags"]["error"]}}
+    return server
 
 
 def _rpc_ancestor(span: Span, nodes: dict[str, Span]) -> Span | None:
@@ -54,13 +50,13 @@ def _rpc_ancestor(span: Span, nodes: dict[str, Span]) -> Span | None:
 
 def link_trace(spans: list[Span], calls: Counter, errors: Counter) -> None:
     """Add the links of one trace to the counters."""
-    nodes = _merge_shared(spans)
+    nodes = _nodes(spans)
     has_children = {s.get("parentId") for s in nodes.values() if s.get("parentId") in nodes}
     for span in nodes.values():
         kind = span.get("kind")
         if kind == "CLIENT" and span["id"] in has_children:
             continue  # the server side below it makes the link
-        local, remote = _service(span, "localEndpoint"), _service(span, "remoteEndpoint")
+        local, remote = service_name(span), remote_service_name(span)
         if kind is None:
             if local is None or remote is None:
                 continue  # a local span
@@ -77,7 +73,7 @@ def link_trace(spans: list[Span], calls: Counter, errors: Counter) -> None:
                 _add(calls, errors, parent, child, is_error)
             continue
         ancestor = _rpc_ancestor(span, nodes)
-        ancestor_service = _service(ancestor, "localEndpoint") if ancestor else None
+        ancestor_service = service_name(ancestor) if ancestor else None
         if ancestor_service:
             if kind == "CLIENT" and local and ancestor_service != local:
                 _add(calls, errors, ancestor_service, local, False)  # a link the client's caller missed

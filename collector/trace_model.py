@@ -8,12 +8,17 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.zipkin_model import service_name
+
+from .rpc import merge_shared
+
 Span = dict[str, Any]
 PALETTE = ["#2563eb", "#16a34a", "#db2777", "#ea580c", "#7c3aed", "#0891b2", "#ca8a04", "#dc2626"]
 
 
 def service_of(span: Span) -> str:
-    return span.get("localEndpoint", {}).get("serviceName", "unknown")
+    """The span's service as the viewer shows it: "unknown" when it names none."""
+    return service_name(span) or "unknown"
 
 
 def service_colour(service: str, services: list[str] | None = None) -> str:
@@ -41,20 +46,6 @@ class Row:
     @property
     def error(self) -> bool:
         return any("error" in s.get("tags", {}) for s in (self.span, self.server) if s)
-
-
-def _merge_shared(spans: list[Span]) -> list[Span]:
-    """Zipkin's B3 style: client and server halves reported under one id become one span here."""
-    by_id: dict[str, Span] = {}
-    for span in spans:
-        other = by_id.get(span["id"])
-        if other is None:
-            by_id[span["id"]] = span
-        elif other.get("kind") == "CLIENT" and span.get("kind") == "SERVER":
-            by_id[span["id"]] = {**other, "_server": span}
-        elif other.get("kind") == "SERVER" and span.get("kind") == "CLIENT":
-            by_id[span["id"]] = {**span, "_server": other}
-    return list(by_id.values())
 
 
 def correct_skew(spans: list[Span]) -> list[Span]:
@@ -90,7 +81,8 @@ def correct_skew(spans: list[Span]) -> list[Span]:
 
 def build_rows(spans: list[Span]) -> list[Row]:
     """The waterfall rows in display order (depth first, by start time)."""
-    spans = _merge_shared(correct_skew(spans))
+    nodes = merge_shared(correct_skew(spans))  # a client and server sharing an id: one row (collector.rpc)
+    spans = [node.span for node in nodes.values()]
     by_id = {s["id"]: s for s in spans}
     children: dict[str | None, list[Span]] = {}
     for span in spans:
@@ -102,7 +94,7 @@ def build_rows(spans: list[Span]) -> list[Row]:
         for span in sorted(children.get(parent_id, []), key=lambda s: (s.get("timestamp", 0), s["id"])):
             if span["id"] == skip:
                 continue
-            server = span.pop("_server", None)
+            server = nodes[span["id"]].server
             below = children.get(span["id"], [])
             if (
                 server is None
