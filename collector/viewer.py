@@ -15,6 +15,7 @@ from typing import Any
 from flask import Flask, current_app, redirect, render_template, request
 
 from common.conventions import SESSION_ID_PATTERN
+from common.zipkin_model import service_name
 
 from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list
@@ -218,6 +219,7 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/zipkin/upload", "upload_page", upload_page, methods=["GET", "POST"])
     app.add_url_rule("/zipkin/journeys", "journeys_page", journeys_page)
     app.add_url_rule("/zipkin/journeys/<session_id>", "journey_page", journey_page)
+    app.jinja_env.globals["service_name"] = service_name
 
     @app.template_filter("millis")
     def millis(micros: int | None) -> str:
