@@ -8,12 +8,12 @@ import time
 
 import pytest
 import requests
-from conftest import ROOT, poll_until, start_server
 from opentelemetry.exporter.zipkin.json import ZipkinExporter
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.trace import SpanKind, StatusCode
+from support import ROOT, poll_until, start_server
 
 
 def spans_of(collector, trace_id):

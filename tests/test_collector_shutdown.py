@@ -6,7 +6,7 @@ import time
 import uuid
 
 import requests
-from conftest import poll_until, start_server
+from support import poll_until, start_server
 
 
 def batch(n: int = 50) -> list[dict]:

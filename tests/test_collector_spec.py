@@ -7,7 +7,7 @@ so only the two checks that hold for the real server are applied.
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from support import ROOT
 
 SPEC = ROOT.parent / "shared" / "specs" / "zipkin-api" / "zipkin2-api.yaml"
 pytestmark = pytest.mark.skipif(not SPEC.is_file(), reason=f"the Zipkin API spec is not at {SPEC}")

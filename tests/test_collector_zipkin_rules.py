@@ -6,7 +6,7 @@ import time
 
 import pytest
 import requests
-from zipkin_proto import ListOfSpans
+from support.zipkin_proto import ListOfSpans
 
 NOW_US = int(time.time() * 1_000_000)
 
@@ -137,7 +137,7 @@ def test_128_bit_trace_id_with_zero_high_bits_is_found_by_its_64_bit_form(collec
 
 
 def test_strict_trace_id_false_finds_a_128_bit_trace_by_its_low_half(tmp_path):
-    from conftest import start_server
+    from support import start_server
 
     server = start_server(["collector", "--db", ":memory:", "--strict-trace-id", "false"], "lenient", tmp_path)
     try:
@@ -258,7 +258,7 @@ def test_autocomplete_offers_configured_keys_and_their_values(collector):
 
 
 def test_cors_refuses_origins_not_allowed(tmp_path):
-    from conftest import start_server
+    from support import start_server
 
     server = start_server(
         ["collector", "--db", ":memory:", "--allowed-origins", "http://localhost:8000"], "cors", tmp_path
@@ -282,7 +282,7 @@ def test_unsupported_methods_get_405(collector):
 
 
 def test_bodies_over_the_limit_get_413_and_store_nothing(tmp_path):
-    from conftest import start_server
+    from support import start_server
 
     server = start_server(["collector", "--db", ":memory:", "--max-body-bytes", "2000"], "small", tmp_path)
     try:

@@ -6,8 +6,8 @@ import time
 import pytest
 import requests
 from support import poll_until, start_server
-from trace_shapes import action_shape, find, wait_for_shape
-from ui_steps import finish_plan_my_day, pick_audience, start_plan_my_day
+from support.shapes import action_shape, find, wait_for_shape
+from support.ui import finish_plan_my_day, pick_audience, start_plan_my_day
 
 pytestmark = pytest.mark.browser
 

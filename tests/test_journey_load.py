@@ -5,7 +5,7 @@ import sys
 
 import requests
 from support import ROOT
-from trace_shapes import find, wait_for_shape
+from support.shapes import find, wait_for_shape
 
 
 def test_load_runs_journeys_whose_spans_are_all_marked_synthetic(backend, collector):

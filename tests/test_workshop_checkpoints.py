@@ -12,7 +12,7 @@ import uuid
 import pytest
 import requests
 from support import ROOT, poll_until, start_server
-from ui_steps import finish_plan_my_day, start_plan_my_day
+from support.ui import finish_plan_my_day, start_plan_my_day
 
 from journey.checkpoints import CHECKPOINTS
 

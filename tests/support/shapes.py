@@ -7,9 +7,9 @@ the workshop checkpoints agree on what a shape means.
 from __future__ import annotations
 
 import requests
-from support import poll_until
 
 from journey.shapes import Expect, explain, find, service  # noqa: F401 - find and service re-exported
+from support import poll_until
 
 Edge = tuple  # (service, name, kind, parent_service, parent_name); parent None: the root; kind "*": any
 
