@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -146,35 +147,69 @@ def fill(url: str, remaining: int, total: int, tmp: str) -> None:
     )
 
 
+def query_kinds(rng: random.Random, ids: list[str], queries: int) -> list[tuple[str, int, Callable[[], str], str]]:
+    """(label, requests, path maker, target) of each kind of query the viewer makes.
+
+    The annotationQuery kinds that could walk the whole lookback get a tenth of the requests: before the
+    term index (docs/performance.md) each took over a second.
+    """
+    scans = max(queries // 10, 5)
+    traces = "/api/v2/traces?limit=10"
+    every_annotation_query = "target p95 <= 100 ms"
+    return [
+        ("/trace/{id}", queries, lambda: f"/api/v2/trace/{rng.choice(ids)}", "target p95 <= 20 ms"),
+        (
+            "/traces?serviceName=",
+            queries,
+            lambda: f"{traces}&serviceName={rng.choice(SERVICES)}",
+            "target p95 <= 100 ms",
+        ),
+        (
+            "session.id=… (autocomplete key)",
+            queries,
+            lambda: f"{traces}&serviceName=frontend&annotationQuery=session.id%3Dsession-{rng.randrange(5000)}",
+            every_annotation_query,
+        ),
+        (
+            "status 500 and error, one service",
+            queries,
+            lambda: (
+                f"{traces}&serviceName={rng.choice(SERVICES[1:])}&annotationQuery="
+                "http.response.status_code%3D500%20and%20error"
+            ),
+            every_annotation_query,
+        ),
+        ("error", queries, lambda: f"{traces}&annotationQuery=error", every_annotation_query),
+        (
+            "app.retry (a key alone, 0.2 % of spans)",
+            scans,
+            lambda: f"{traces}&annotationQuery=app.retry",
+            every_annotation_query,
+        ),
+        (
+            "method=POST and net.peer.port=… (2 tags)",
+            scans,
+            lambda: (
+                f"{traces}&annotationQuery=http.request.method%3DPOST%20and%20net.peer.port%3D"
+                f"{rng.randrange(1024, 65535)}"
+            ),
+            every_annotation_query,
+        ),
+        (
+            "app.detail.1=<a value no span has>",
+            scans,
+            lambda: f"{traces}&annotationQuery=app.detail.1%3D{rng.getrandbits(128):032x}",
+            every_annotation_query,
+        ),
+    ]
+
+
 def measure_queries(url: str, ids: list[str], queries: int) -> None:
-    """Latency of each kind of query the viewer makes, `queries` requests each."""
+    """Latency of each kind of query the viewer makes."""
     rng = random.Random(3)
-    sample = rng.sample(ids, min(queries, len(ids)))
-    trace_ms = [get(f"{url}/api/v2/trace/{trace_id}")[0] for trace_id in sample]
-    traces_ms = [get(f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES)}&limit=10")[0] for _ in range(queries)]
-    annotation_ms = [
-        get(
-            f"{url}/api/v2/traces?serviceName=frontend&limit=10&annotationQuery="
-            f"session.id%3Dsession-{rng.randrange(5000)}"
-        )[0]
-        for _ in range(queries)
-    ]
-    common_ms = [
-        get(
-            f"{url}/api/v2/traces?serviceName={rng.choice(SERVICES[1:])}&limit=10&annotationQuery="
-            "http.response.status_code%3D500%20and%20error"
-        )[0]
-        for _ in range(queries)
-    ]
-    absent_ms = [
-        get(f"{url}/api/v2/traces?limit=10&annotationQuery=app.detail.1%3D{rng.getrandbits(128):032x}")[0]
-        for _ in range(max(queries // 10, 5))
-    ]
-    print(f"/trace/{{id}}                                   {percentiles(trace_ms)}   target p95 <= 20 ms")
-    print(f"/traces?serviceName=&limit=10                  {percentiles(traces_ms)}   target p95 <= 100 ms")
-    print(f"/traces?annotationQuery=session.id=… (indexed) {percentiles(annotation_ms)}")
-    print(f"/traces?annotationQuery=status 500 and error   {percentiles(common_ms)}")
-    print(f"/traces?annotationQuery=<value no span has>    {percentiles(absent_ms)}   (scans the whole day)")
+    for label, count, path, target in query_kinds(rng, ids, queries):
+        samples = [get(f"{url}{path()}")[0] for _ in range(count)]
+        print(f"{label:44} {percentiles(samples)}   ({count} requests)   {target}")
 
 
 def report_memory(pid: int) -> None:

@@ -15,7 +15,7 @@ def _hex(rng: random.Random, bits: int) -> str:
 
 
 def make_trace(rng: random.Random, now_us: int, spans_per_trace: int) -> list[dict]:
-    """One trace of `spans_per_trace` spans, each with 10 to 20 tags."""
+    """One trace of `spans_per_trace` spans, each with 10 to 22 tags."""
     trace_id = _hex(rng, 128)
     start = now_us - rng.randrange(0, 3_600_000_000)
     session = f"session-{rng.randrange(5000)}"
@@ -51,6 +51,8 @@ def make_trace(rng: random.Random, now_us: int, spans_per_trace: int) -> list[di
             span["kind"] = rng.choice(["CLIENT", "SERVER", None]) or "CLIENT"
         if rng.random() < 0.02:
             span["tags"]["error"] = "true"
+        if rng.random() < 0.002:  # a rare key, for a key-only annotationQuery
+            span["tags"]["app.retry"] = str(rng.randrange(1, 4))
         spans.append(span)
     return spans
 
