@@ -1,6 +1,10 @@
-// Attribute keys of the browser's spans, named after the OpenTelemetry semantic conventions
-// where one exists (session.id, exception.*); the ui.* keys are Journey's own.
+// The attribute keys of the browser's spans that @opentelemetry/semantic-conventions' stable entry
+// point does not have; tracing code imports the stable ones (service.name, http.*, url.full,
+// exception.*, ...) from that package. session.id and browser.language are copied from its
+// incubating entry point, as its README asks (that entry point may break in a minor version);
+// the ui.* keys are Journey's own.
 export const SESSION_ID = 'session.id';
+export const BROWSER_LANGUAGE = 'browser.language';
 export const UI_ACTION = 'ui.action'; // the intent, e.g. "show talks" (also the span name)
 export const UI_EVENT_TYPE = 'ui.event.type'; // click, submit, popstate, ...
 export const UI_TARGET = 'ui.target'; // the element acted on, e.g. button#show-talks
@@ -15,6 +19,3 @@ export const UI_ROUTE = 'ui.route'; // the route template, e.g. /talks/:id
 export const UI_JOURNEY_STEP = 'ui.journey.step';
 export const UI_JOURNEY_STEPS = 'ui.journey.steps';
 export const UI_JOURNEY_OUTCOME = 'ui.journey.outcome';
-export const GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
-export const BROWSER_LANGUAGE = 'browser.language';
-export const USER_AGENT_ORIGINAL = 'user_agent.original';

@@ -1,17 +1,22 @@
 // Failures as span data: a failed span carries the exception, and an error nobody caught
 // becomes a span of its own, so it shows up in the session's journey.
 import { ROOT_CONTEXT, SpanStatusCode } from '@opentelemetry/api';
+import {
+  ATTR_EXCEPTION_MESSAGE,
+  ATTR_EXCEPTION_STACKTRACE,
+  ATTR_EXCEPTION_TYPE,
+} from '@opentelemetry/semantic-conventions';
 
 /**
  * Mark a span failed by `error`: the exception event, and the same facts as attributes, because
- * Zipkin keeps only an event's name (the JS exporter drops event attributes) but keeps tags.
+ * Zipkin keeps only an event's name (an annotation has no attributes) but keeps tags.
  */
 export function recordError(span, error) {
   const message = String(error?.message || error);
   span.recordException(error instanceof Error ? error : message);
-  span.setAttribute('exception.type', error?.name || 'Error');
-  span.setAttribute('exception.message', message);
-  if (error?.stack) span.setAttribute('exception.stacktrace', String(error.stack).slice(0, 2000));
+  span.setAttribute(ATTR_EXCEPTION_TYPE, error?.name || 'Error');
+  span.setAttribute(ATTR_EXCEPTION_MESSAGE, message);
+  if (error?.stack) span.setAttribute(ATTR_EXCEPTION_STACKTRACE, String(error.stack).slice(0, 2000));
   span.setStatus({ code: SpanStatusCode.ERROR, message });
 }
 

@@ -7,11 +7,12 @@ import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-docu
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor, WebTracerProvider } from '@opentelemetry/sdk-trace-web';
+import { ATTR_SERVICE_NAME, ATTR_USER_AGENT_ORIGINAL } from '@opentelemetry/semantic-conventions';
 import * as attrs from './conventions.js';
 import { recordUncaughtErrors } from './errors.js';
 import { currentSessionId } from './session.js';
 import { UserActions } from './user-actions.js';
-import { zipkinExporter } from './zipkin-transport.js';
+import { ZipkinKeepaliveExporter } from './zipkin-transport.js';
 
 /** Puts the current session.id on every span, so all spans of a session form its journey. */
 class SessionSpanProcessor {
@@ -34,15 +35,15 @@ export function initTelemetry(config) {
     // traceparent's flags; the backend's parent-based sampler follows it, so traces stay whole
     sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(config.sampleRatio ?? 1) }),
     resource: resourceFromAttributes({
-      'service.name': config.serviceName,
-      [attrs.USER_AGENT_ORIGINAL]: navigator.userAgent,
+      [ATTR_SERVICE_NAME]: config.serviceName,
+      [ATTR_USER_AGENT_ORIGINAL]: navigator.userAgent,
       [attrs.BROWSER_LANGUAGE]: navigator.language,
     }),
     spanProcessors: [
       new SessionSpanProcessor(),
       // flushes by itself when the page is hidden or closed, so the last action's spans still leave
       // batches of at most 64 spans stay under keepalive's 64 kB body limit
-      new BatchSpanProcessor(zipkinExporter(config.zipkinEndpoint), {
+      new BatchSpanProcessor(new ZipkinKeepaliveExporter(config.zipkinEndpoint), {
         scheduledDelayMillis: config.batchDelayMs,
         maxQueueSize: 1000,
         maxExportBatchSize: 64,
