@@ -5,11 +5,20 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.http import HTTP_STATUS_CODES
 
 from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list, inflate
 from .proto import decode_proto_span_list
-from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_ids, parse_trace_query, required
+from .query import (
+    BadQuery,
+    parse_autocomplete_key,
+    parse_dependency_window,
+    parse_trace_id,
+    parse_trace_ids,
+    parse_trace_query,
+    required,
+)
 from .store import SpanStore, StoreClosed
 
 JSON = "application/json"
@@ -33,7 +42,7 @@ def _json_traces(traces: list[str]) -> Response:
 
 
 def _names(names: list[str], cache: bool) -> Response:
-    """A sorted list of names; cacheable once there are more than a few, as Zipkin does."""
+    """A sorted list of names, with Cache-Control when `cache` (Zipkin's maybeCacheNames)."""
     response = Response(json.dumps(sorted(names)), mimetype=JSON)
     if cache:
         response.headers["Cache-Control"] = f"max-age={NAMES_MAX_AGE_S}, must-revalidate"
@@ -81,10 +90,20 @@ def get_traces() -> Response:
     return _json_traces(_store().find_traces_json(query))
 
 
+def _knows_many_services(service_names: list[str] | None = None) -> bool:
+    """Whether name lists are cacheable: Zipkin caches them once it knows more than 3 services, so that
+    a demo just getting started never sees a stale, cached empty list.
+
+    Zipkin keeps the count of its last /services answer in memory (Lens asks for /services first);
+    our worker processes share no memory, so each answer counts the services in the store.
+    """
+    return len(_store().service_names() if service_names is None else service_names) > 3
+
+
 def get_services() -> Response:
     """Every service name seen."""
     names = _store().service_names()
-    return _names(names, cache=len(names) > 3)
+    return _names(names, cache=_knows_many_services(names))
 
 
 def _service_param() -> str:
@@ -94,13 +113,13 @@ def _service_param() -> str:
 def get_span_names() -> Response:
     """Span names recorded by ?serviceName=."""
     names = _store().span_names(_service_param())
-    return _names(names, cache=len(names) > 3)
+    return _names(names, cache=_knows_many_services())
 
 
 def get_remote_services() -> Response:
     """Remote services called by ?serviceName=."""
     names = _store().remote_service_names(_service_param())
-    return _names(names, cache=len(names) > 3)
+    return _names(names, cache=_knows_many_services())
 
 
 def get_dependencies() -> Response:
@@ -117,9 +136,9 @@ def get_autocomplete_keys() -> Response:
 
 def get_autocomplete_values() -> Response:
     """Known values of ?key=, for a key that is offered for autocompletion (else none)."""
-    key = required(request.args, "key")
+    key = parse_autocomplete_key(request.args)
     values = _store().tag_values(key)  # only autocomplete keys' values are kept
-    return _names(values, cache=len(values) > 3)
+    return _names(values, cache=len(values) > 3)  # here Zipkin does count the values
 
 
 def health() -> Response:
@@ -162,10 +181,19 @@ def _blueprint(name: str, prefix: str) -> Blueprint:
 
 
 def init_app(app: Flask) -> None:
-    """Mount the API at /api/v2 and /zipkin/api/v2, and /health."""
+    """Mount the API at /api/v2 and /zipkin/api/v2, and /health; Zipkin's status lines on every response."""
     app.register_blueprint(_blueprint("api_v2", "/api/v2"))
     app.register_blueprint(_blueprint("zipkin_api_v2", "/zipkin/api/v2"))
     app.add_url_rule("/health", "health", health)
+
+    @app.after_request
+    def zipkin_reason_phrase(response: Response) -> Response:
+        # Werkzeug upper-cases reason phrases ("404 NOT FOUND"); Zipkin's server sends "404 Not Found",
+        # and Lens shows that text to its user
+        phrase = HTTP_STATUS_CODES.get(response.status_code)
+        if phrase:
+            response.status = f"{response.status_code} {phrase}"
+        return response
 
     @app.errorhandler(413)
     def too_large(_error):

@@ -61,6 +61,14 @@ def required(args: Mapping[str, str], name: str) -> str:
     return value
 
 
+def parse_autocomplete_key(args: Mapping[str, str]) -> str:
+    """The ?key= of /autocompleteValues: mandatory, and not empty (Zipkin's storages refuse "")."""
+    key = required(args, "key")
+    if not key:
+        raise BadQuery("key was empty")
+    return key
+
+
 def _long(args: Mapping[str, str], name: str, java_type: str = "Long") -> int | None:
     text = args.get(name)
     if text is None or text == "":
