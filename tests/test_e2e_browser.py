@@ -227,6 +227,18 @@ def test_spans_of_the_last_action_arrive_after_navigating_away(page, collector):
     wait_for_shape(collector.url, trace_id, [("frontend", "search talks", None, None, None)])
 
 
+def test_the_whole_trace_of_the_last_action_arrives_after_navigating_away(page, collector):
+    """The CLIENT span too: it ends with the response, so leaving at once does not lose it, nor leave
+    the backend's server span without its parent (the stock fetch instrumentation ends it 300 ms
+    later and loses it: test_e2e_browser_stock.py)."""
+    page.get_by_label("Search").fill("caching")
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("status").filter(has_text="1 talk").wait_for()
+    trace_id = last_trace_id(page)
+    page.goto("about:blank")
+    wait_for_shape(collector.url, trace_id, action_shape("search talks", "query searchtalks", "resolve query.talks"))
+
+
 # refused, reset, empty response...: the collector died mid-request or is gone; or it was stopping
 # and refused the batch whole (503, retry) rather than store half of it
 NETWORK_FAILURE = ("net::ERR_", "status of 503")
