@@ -154,11 +154,11 @@ def test_cors_lets_the_app_origin_post_spans(collector):
         },
     )
     assert preflight.status_code == 200
-    assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"  # the default, any origin, as in Zipkin
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert preflight.headers["Access-Control-Allow-Headers"].lower() == "content-type"
     posted = post(collector, make_trace("4001"), headers={"Origin": "http://localhost:8000"})
-    assert posted.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+    assert (posted.status_code, posted.headers["Access-Control-Allow-Origin"]) == (202, "*")
 
 
 def test_health_and_viewer_pages(collector):

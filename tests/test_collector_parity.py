@@ -1,11 +1,12 @@
 """What Zipkin's own UI (Lens) and other outside clients see of zipkin-server, seen here over real HTTP:
-status lines, cache headers and the autocomplete key rule."""
+status lines, cache headers, the autocomplete key rule and CORS."""
 
 import json
 import time
 
 import pytest
 import requests
+from support import start_server
 
 NOW_US = int(time.time() * 1_000_000)
 
@@ -32,6 +33,18 @@ def local_spans(trace_id: str, service: str, names: list[str]) -> list[dict]:
         }
         for index, name in enumerate(names)
     ]
+
+
+@pytest.fixture
+def listed_origins(tmp_path):
+    """A collector that allows two origins only, one of them configured in upper case."""
+    server = start_server(
+        ["collector", "--db", ":memory:", "--allowed-origins", "http://localhost:8000,http://Other.example"],
+        "cors-list",
+        tmp_path,
+    )
+    yield server
+    server.stop()
 
 
 @pytest.mark.parametrize(
@@ -71,3 +84,42 @@ def test_autocomplete_values_of_an_empty_key_are_refused(collector):
         response = get(collector, f"{prefix}/autocompleteValues", key="")
         assert (response.status_code, response.reason, response.text.strip()) == (400, "Bad Request", "key was empty")
     assert get(collector, "/api/v2/autocompleteValues", key="session.id").status_code == 200
+
+
+def test_cors_for_any_origin_answers_star_without_vary_or_credentials(collector):
+    origin = {"Origin": "http://lens.example"}
+    answer = get(collector, "/api/v2/services", headers=origin)
+    assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Vary" not in answer.headers and "Access-Control-Allow-Credentials" not in answer.headers
+    preflight = requests.options(
+        f"{collector.url}/zipkin/api/v2/spans",
+        timeout=5,
+        headers={**origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Content-Type"},
+    )
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    assert preflight.headers["Access-Control-Allow-Headers"].lower() == "content-type"
+    assert "Vary" not in preflight.headers and "Access-Control-Allow-Credentials" not in preflight.headers
+
+
+def test_cors_for_listed_origins_echoes_them_with_vary_and_nothing_for_others(listed_origins):
+    for origin in ("http://localhost:8000", "http://other.example"):  # listed as http://Other.example
+        answer = get(listed_origins, "/api/v2/services", headers={"Origin": origin})
+        assert answer.headers["Access-Control-Allow-Origin"] == origin
+        assert answer.headers["Vary"] == "Origin" and "Access-Control-Allow-Credentials" not in answer.headers
+    preflight_headers = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    allowed = requests.options(
+        f"{listed_origins.url}/api/v2/spans",
+        timeout=5,
+        headers={"Origin": "http://localhost:8000", **preflight_headers},
+    )
+    assert allowed.headers["Access-Control-Allow-Origin"] == "http://localhost:8000"
+    assert allowed.headers["Vary"] == "Origin" and "POST" in allowed.headers["Access-Control-Allow-Methods"]
+    evil = {"Origin": "http://evil.example"}
+    for response in (
+        get(listed_origins, "/api/v2/services", headers=evil),
+        requests.options(f"{listed_origins.url}/api/v2/spans", timeout=5, headers={**evil, **preflight_headers}),
+    ):
+        assert response.status_code == 200
+        cors = {name for name in response.headers if name.lower().startswith("access-control-") or name == "Vary"}
+        assert cors == set(), response.headers
