@@ -1,5 +1,5 @@
 """What Zipkin's own UI (Lens) and other outside clients see of zipkin-server, seen here over real HTTP:
-status lines, cache headers, the autocomplete key rule and CORS."""
+the UI config, status lines, cache headers, the autocomplete key rule and CORS."""
 
 import json
 import time
@@ -9,6 +9,23 @@ import requests
 from support import start_server
 
 NOW_US = int(time.time() * 1_000_000)
+
+# zipkin-server's /zipkin/config.json with its defaults, byte for byte (Jackson's pretty printer)
+ZIPKIN_UI_CONFIG = """{
+  "environment" : "",
+  "queryLimit" : 10,
+  "defaultLookback" : 900000,
+  "searchEnabled" : true,
+  "logsUrl" : null,
+  "supportUrl" : null,
+  "archivePostUrl" : null,
+  "archiveUrl" : null,
+  "dependency" : {
+    "enabled" : true,
+    "lowErrorRate" : 0.5,
+    "highErrorRate" : 0.75
+  }
+}"""
 
 
 def post(server, spans):
@@ -45,6 +62,19 @@ def listed_origins(tmp_path):
     )
     yield server
     server.stop()
+
+
+def test_ui_config_is_zipkin_servers_default(collector):
+    response = get(collector, "/zipkin/config.json")
+    assert response.status_code == 200
+    assert response.text == ZIPKIN_UI_CONFIG
+    assert response.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert response.headers["Cache-Control"] == "max-age=600"
+    again = get(collector, "/zipkin/config.json", headers={"If-None-Match": response.headers["ETag"]})
+    assert (again.status_code, again.content) == (304, b"")
+    # Lens on another origin reads it like the API
+    elsewhere = get(collector, "/zipkin/config.json", headers={"Origin": "http://lens.example"})
+    assert elsewhere.headers["Access-Control-Allow-Origin"] == "*"
 
 
 @pytest.mark.parametrize(
