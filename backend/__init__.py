@@ -68,16 +68,21 @@ def _graphql_view(
     """Strawberry's /graphql view, giving each request a PlannerContext (its database, session and collaborators)."""
     from strawberry.flask.views import GraphQLView
 
-    from common.session import known_session_id, session_id_from_headers
+    from common.session import session_id_from, session_id_from_headers
 
     from .context import PlannerContext
 
     class PlannerGraphQLView(GraphQLView):
         def get_context(self, request, response):
-            # the server span already read it when tracing is on; parse the header when it is off
-            session_id = known_session_id() or session_id_from_headers(request.headers)
+            # the Flask instrumentation already extracted the baggage when tracing is on; parse it when off
+            session_id = session_id_from() or session_id_from_headers(request.headers)
             return PlannerContext(
-                db=request_db, session_id=session_id, fixes=fixes, ratings=ratings, request=request, response=response
+                db=request_db,
+                session_id=session_id,
+                fixes=fixes,
+                ratings=ratings,
+                request=request,
+                response=response,
             )
 
     return PlannerGraphQLView.as_view("graphql", schema=schema, graphql_ide="graphiql")

@@ -1,7 +1,14 @@
 """Every backend setting, declared once; standard OpenTelemetry variables first."""
 
 from common.settings import Setting, parse_bool, parse_choice, parse_fraction, parse_list, parse_port, parse_url
-from common.telemetry_settings import BATCH_DELAY, ENVIRONMENT, SDK_DISABLED, ZIPKIN_ENDPOINT, service_name
+from common.telemetry_settings import (
+    BATCH_DELAY,
+    ENVIRONMENT,
+    SDK_DISABLED,
+    SEMCONV_OPT_IN,
+    ZIPKIN_ENDPOINT,
+    service_name,
+)
 
 from .ratings_client import CACHE_TTL_S
 
@@ -10,6 +17,7 @@ SETTINGS = [
     ZIPKIN_ENDPOINT,
     BATCH_DELAY,
     SDK_DISABLED,
+    SEMCONV_OPT_IN,
     Setting("traces_sampler", "OTEL_TRACES_SAMPLER", "parentbased_always_on", "sampler, read by the SDK"),
     Setting("traces_sampler_arg", "OTEL_TRACES_SAMPLER_ARG", None, "sampler argument (e.g. ratio), read by the SDK"),
     Setting(

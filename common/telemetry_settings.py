@@ -32,3 +32,10 @@ SDK_DISABLED = Setting(
 ENVIRONMENT = Setting(
     "environment", "JOURNEY_ENVIRONMENT", "development", "deployment.environment.name", "--environment"
 )
+SEMCONV_OPT_IN = Setting(
+    "semconv_stability_opt_in",
+    "OTEL_SEMCONV_STABILITY_OPT_IN",
+    "http",
+    "semantic-convention opt-in, read by the instrumentation packages; Journey adds http (the stable HTTP "
+    "conventions) to whatever else it names",
+)

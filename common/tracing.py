@@ -1,17 +1,20 @@
 """The tracing pipeline every Journey service starts from: one entry function per job.
 
 `build_tracer_provider` makes the SDK pipeline (resource, sampler from the standard OTEL_* variables,
-session id on every span, batch export to Zipkin); `instrument_http` gives a Flask app its SERVER
-spans and the `traceresponse` header. The backend and the ratings service call both; only a process
-entry point (journey.cli) installs the provider globally, tests pass their own.
+session id on every span, batch export to Zipkin). `instrument_http` gives a Flask app its SERVER
+spans from the stock opentelemetry-instrumentation-flask, with what Journey adds through the
+package's own options: the `traceresponse` header (its response hook) and no spans for readiness
+probes and static files (its excluded URLs). The backend and the ratings service call both; only a
+process entry point (journey.cli) installs the provider globally, tests pass their own.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
-from flask import Flask, Response
-from opentelemetry import trace
+from flask import Flask
+from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
@@ -19,6 +22,10 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
 from . import conventions as attrs
 from .session import known_session
+
+# not traced: readiness probes and the built frontend's files (regular expressions on the request URL)
+UNTRACED_URLS = r"://[^/?]+/health$,://[^/?]+/assets/"
+SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
 
 
 def build_tracer_provider(settings: dict[str, Any], service_version: str) -> trace.TracerProvider:
@@ -46,10 +53,13 @@ def build_tracer_provider(settings: dict[str, Any], service_version: str) -> tra
 
 
 class SessionIdSpanProcessor(SpanProcessor):
-    """Copies `session.id` (and the `journey.synthetic` mark) from W3C baggage onto every span."""
+    """Copies `session.id` (and the `journey.synthetic` mark) from W3C baggage onto every span.
+
+    The SERVER span included: the SDK hands `on_start` the context the Flask instrumentation
+    extracted from the request's headers, baggage and all, so no request hook is needed for it.
+    """
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        # read once per request when its server span starts (session.with_session), not parsed per span
         session_id, synthetic = known_session(parent_context)
         if session_id:
             span.set_attribute(attrs.SESSION_ID, session_id)
@@ -57,23 +67,43 @@ class SessionIdSpanProcessor(SpanProcessor):
             span.set_attribute(attrs.SYNTHETIC, True)
 
 
+def use_stable_http_conventions(environ: dict[str, str] | os._Environ = os.environ) -> None:
+    """Opt in to the stable HTTP semantic conventions (OTEL_SEMCONV_STABILITY_OPT_IN=http), keeping any
+    other opt-in the environment already asks for.
+
+    The instrumentation packages read the variable once per process, when the first of them is set
+    up, so every Journey function that sets one up calls this first.
+    """
+    wanted = [word.strip() for word in environ.get(SEMCONV_OPT_IN, "").split(",") if word.strip()]
+    if not {"http", "http/dup"} & set(wanted):
+        environ[SEMCONV_OPT_IN] = ",".join([*wanted, "http"])
+
+
 def instrument_http(app: Flask, tracer_provider: trace.TracerProvider) -> None:
-    """Trace the app's HTTP requests (SERVER spans) and add the traceresponse header."""
+    """SERVER spans for the app's requests (opentelemetry-instrumentation-flask) and the traceresponse header."""
     if isinstance(tracer_provider, trace.NoOpTracerProvider):
         return
-    from .http_tracing import trace_requests
+    use_stable_http_conventions()
+    from opentelemetry.instrumentation.flask import FlaskInstrumentor
 
-    # registered first, so its after_request hook runs last, when the server span is still current
-    app.after_request(add_traceresponse_header)
-    trace_requests(app, trace.get_tracer("common.http_tracing", tracer_provider=tracer_provider))
+    FlaskInstrumentor.instrument_app(
+        app,
+        tracer_provider=tracer_provider,
+        response_hook=add_traceresponse_header,
+        excluded_urls=UNTRACED_URLS,
+        enable_commenter=False,  # no sqlcommenter: it would put the route into every SQL statement
+        meter_provider=metrics.NoOpMeterProvider(),  # Journey exports traces only
+    )
 
 
-def add_traceresponse_header(response: Response) -> Response:
-    """W3C Trace Context level 2: tell the caller which trace and span served it."""
-    span_context = trace.get_current_span().get_span_context()
-    if span_context.is_valid:
-        response.headers["traceresponse"] = (
-            f"00-{span_context.trace_id:032x}-{span_context.span_id:016x}-{int(span_context.trace_flags):02x}"
-        )
-        response.headers["Access-Control-Expose-Headers"] = "traceresponse"
-    return response
+def add_traceresponse_header(span: trace.Span | None, _status: str, response_headers: list) -> None:
+    """W3C Trace Context level 2: tell the caller which trace and span served it (the Flask response hook)."""
+    if span is None:
+        return
+    from opentelemetry.instrumentation.propagators import TraceResponsePropagator
+    from opentelemetry.instrumentation.wsgi import default_response_propagation_setter
+
+    # the stock propagator, applied to this app's responses only (not installed process-wide)
+    TraceResponsePropagator().inject(
+        response_headers, trace.set_span_in_context(span), setter=default_response_propagation_setter
+    )

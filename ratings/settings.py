@@ -1,13 +1,21 @@
 """Every ratings-service setting, declared once; standard OpenTelemetry variables first."""
 
 from common.settings import Setting, parse_non_negative_int, parse_port
-from common.telemetry_settings import BATCH_DELAY, ENVIRONMENT, SDK_DISABLED, ZIPKIN_ENDPOINT, service_name
+from common.telemetry_settings import (
+    BATCH_DELAY,
+    ENVIRONMENT,
+    SDK_DISABLED,
+    SEMCONV_OPT_IN,
+    ZIPKIN_ENDPOINT,
+    service_name,
+)
 
 SETTINGS = [
     service_name("ratings"),
     ZIPKIN_ENDPOINT,
     BATCH_DELAY,
     SDK_DISABLED,
+    SEMCONV_OPT_IN,
     ENVIRONMENT,
     Setting("host", "JOURNEY_RATINGS_HOST", "127.0.0.1", "address to listen on", "--host"),
     Setting("port", "JOURNEY_RATINGS_PORT", 8001, "port to listen on", "--port", parse_port),

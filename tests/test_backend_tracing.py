@@ -55,6 +55,29 @@ def test_server_span_continues_the_incoming_trace(client, spans):
     assert response.headers["traceresponse"] == f"00-{TRACE_ID}-{server.context.span_id:016x}-01"
 
 
+def test_the_server_span_follows_the_stable_http_conventions(client, spans):
+    post_graphql(client, SHOW_TALKS, {"limit": 5})
+    [server] = by_name(spans.get_finished_spans(), "POST /graphql")
+    assert server.instrumentation_scope.name == "opentelemetry.instrumentation.flask"  # the stock package
+    assert server.attributes["url.path"] == "/graphql" and server.attributes["http.response.status_code"] == 200
+    assert "http.method" not in server.attributes and "http.status_code" not in server.attributes  # old names
+
+
+def test_readiness_probes_and_static_files_make_no_spans(spans, tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "app.js").write_text("//")
+    (tmp_path / "index.html").write_text("<html></html>")
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    client = create_app({"db": ":memory:", "frontend_dir": str(tmp_path)}, tracer_provider=provider).test_client()
+    for path in ("/health", "/assets/app.js"):
+        response = client.get(path)
+        assert response.status_code == 200 and "traceresponse" not in response.headers
+    assert spans.get_finished_spans() == ()
+    assert "traceresponse" in client.get("/talks").headers  # a client-side route is a page load: traced
+    assert [s.name for s in spans.get_finished_spans()] == ["GET /<path:path>"]
+
+
 def test_graphql_and_database_spans_nest_under_the_server_span(client, spans):
     post_graphql(client, SHOW_TALKS, {"limit": 5})
     finished = spans.get_finished_spans()
