@@ -1,5 +1,8 @@
 // Failures as span data: a failed span carries the exception, and an error nobody caught
-// becomes a span of its own, so it shows up in the session's journey.
+// becomes a span of its own, so it shows up in the session's journey. Not
+// @opentelemetry/instrumentation-web-exception (0.15.0): by its source it emits each uncaught error
+// as a log record (the Logs API), not a span, which a Zipkin pipeline cannot carry, and it is
+// built on instrumentation 0.222, not the 0.223 line the app is locked to.
 import { ROOT_CONTEXT, SpanStatusCode } from '@opentelemetry/api';
 import {
   ATTR_EXCEPTION_MESSAGE,

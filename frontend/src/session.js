@@ -1,5 +1,9 @@
 // One session id per browser session: kept across reloads (sessionStorage), renewed after
-// INACTIVITY_MS without activity, so a returning visitor starts a new journey.
+// INACTIVITY_MS without activity, so a returning visitor starts a new journey. Not the
+// SessionManager of @opentelemetry/web-common (0.223.0; its span processor is used, telemetry.js):
+// by its source, it times inactivity in the page only and stores no last activity, so a session
+// restored after a reload 31 idle minutes later would go on
+// (tests/test_e2e_browser.py::test_a_session_is_renewed_after_30_minutes_of_inactivity).
 const STORAGE_KEY = 'journey.session';
 export const INACTIVITY_MS = 30 * 60 * 1000;
 

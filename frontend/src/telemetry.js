@@ -1,6 +1,9 @@
 // The one place the browser's tracing is set up. `initTelemetry(config)` builds the provider,
 // the Zipkin export and the instrumentations from /config.json, and returns the `UserActions`
-// every view uses to make a user action one trace (user-actions.js).
+// every view uses to make a user action one trace (user-actions.js). Stock OpenTelemetry packages
+// wherever they do the job (SDK, sampler, propagators, document load, the session span processor);
+// our own code where a test shows they do not: user-actions.js, http-span.js and
+// zipkin-transport.js, each naming the package it stands in for and the test.
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';
@@ -8,25 +11,12 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor, WebTracerProvider } from '@opentelemetry/sdk-trace-web';
 import { ATTR_SERVICE_NAME, ATTR_USER_AGENT_ORIGINAL } from '@opentelemetry/semantic-conventions';
+import { createSessionSpanProcessor } from '@opentelemetry/web-common';
 import * as attrs from './conventions.js';
 import { recordUncaughtErrors } from './errors.js';
 import { currentSessionId } from './session.js';
 import { UserActions } from './user-actions.js';
 import { ZipkinKeepaliveExporter } from './zipkin-transport.js';
-
-/** Puts the current session.id on every span, so all spans of a session form its journey. */
-class SessionSpanProcessor {
-  onStart(span) {
-    span.setAttribute(attrs.SESSION_ID, currentSessionId());
-  }
-  onEnd() {}
-  forceFlush() {
-    return Promise.resolve();
-  }
-  shutdown() {
-    return Promise.resolve();
-  }
-}
 
 /** Build the tracing pipeline from the runtime config; returns the user actions the app uses. */
 export function initTelemetry(config) {
@@ -40,7 +30,8 @@ export function initTelemetry(config) {
       [attrs.BROWSER_LANGUAGE]: navigator.language,
     }),
     spanProcessors: [
-      new SessionSpanProcessor(),
+      // session.id on every span, so all spans of a session form its journey (the id: session.js)
+      createSessionSpanProcessor({ getSessionId: currentSessionId }),
       // flushes by itself when the page is hidden or closed, so the last action's spans still leave
       // batches of at most 64 spans stay under keepalive's 64 kB body limit
       new BatchSpanProcessor(new ZipkinKeepaliveExporter(config.zipkinEndpoint), {
