@@ -26,7 +26,9 @@ NOTES = {
     "name, Zipkin endpoint, viewer URL, batch delay, sample ratio, the origins that get trace headers); "
     "nothing is baked into the build.",
     "load": "`journey load --users 20 --duration 600` fills the viewer with journeys shaped like a real "
-    "user's; every span it causes, browser side and server side, carries `journey.synthetic=true`.",
+    "user's; every span it causes, browser side and server side, carries `journey.synthetic=true`. It exits 1 "
+    "only when spans were lost, nothing ran, or the share of failed requests passed `--max-error-rate` "
+    "(the demo's planted flaky write fails some requests by design).",
     "check": "Exit status: 0 every check passed, 1 a trace lacks its shape, 2 the collector cannot be read "
     "or an argument is wrong. The workshop chapters (`docs/workshop/`) say which check goes with which step.",
 }
