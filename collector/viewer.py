@@ -21,7 +21,8 @@ from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list
 from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_query
 from .store import now_micros
-from .trace_model import build_rows, service_colour, service_of, summarize
+from .trace_model import PALETTE, build_rows, service_colour, summarize
+from .waterfall import clock, details, draw_rows, millis
 
 JOURNEY_LOOKBACK_MS = 7 * 24 * 3_600_000
 LOOKBACKS = [
@@ -108,24 +109,14 @@ def _trace_view(spans: list[dict], source: str):
     summary = summarize(spans, rows)
     begin = summary["start"] or 0
     total = max(summary["duration"] or 0, 1)
-
-    def bar(span):
-        return {
-            "offset": 100 * (span.get("timestamp", begin) - begin) / total,
-            "width": max(100 * span.get("duration", 0) / total, 0.2),
-        }
-
     template = "waterfall.html" if request.args.get("fragment") else "trace.html"  # the journey page inlines it
     return render_template(
         template,
         summary=summary,
-        rows=rows,
-        bar=bar,
-        begin=begin,
-        total=total,
+        rows=draw_rows(rows, begin, total, summary["services"]),
+        details=details(rows, begin),
         source=source,
         colour=lambda name: service_colour(name, summary["services"]),
-        service_of=service_of,
         ticks=[total * i // 4 for i in range(5)],
     )
 
@@ -220,18 +211,6 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/zipkin/journeys", "journeys_page", journeys_page)
     app.add_url_rule("/zipkin/journeys/<session_id>", "journey_page", journey_page)
     app.jinja_env.globals["service_name"] = service_name
-
-    @app.template_filter("millis")
-    def millis(micros: int | None) -> str:
-        if micros is None:
-            return ""
-        if micros < 1000:
-            return f"{micros} µs"
-        return f"{micros / 1000:.3f} ms" if micros < 1_000_000 else f"{micros / 1e6:.3f} s"
-
-    @app.template_filter("clock")
-    def clock(micros: int | None) -> str:
-        if micros is None:
-            return ""
-        moment = datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.UTC)
-        return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+    app.jinja_env.globals["palette"] = PALETTE
+    app.add_template_filter(millis)
+    app.add_template_filter(clock)

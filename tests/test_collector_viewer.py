@@ -120,20 +120,24 @@ def test_the_trace_page_nests_every_span_and_merges_client_and_server(viewer):
     page, url = viewer
     page.goto(f"{url}/zipkin/traces/f3")
     rows = page.locator("li.row")
-    labels = [rows.nth(i).locator(".label").text_content().split("·")[0].strip() for i in range(rows.count())]
-    assert labels == ["frontend", "frontend → backend", "backend", "backend"]
     assert [rows.nth(i).get_attribute("data-depth") for i in range(rows.count())] == ["0", "1", "2", "3"]
     assert page.locator("li.row.error").count() == 1  # the merged call carries the server's error
     facts = page.locator(".facts").text_content()
     assert "5" in facts and "Depth" in facts and "0000000000000000f3" not in facts
-    # the server half was moved inside its client: its bar starts within the client's
-    merged = rows.nth(1)
-    outer, inner = merged.locator(".bar span").nth(0), merged.locator(".bar .inner")
-    assert float(inner.get_attribute("style").split("margin-left: ")[1].split("%")[0]) >= float(
-        outer.get_attribute("style").split("margin-left: ")[1].split("%")[0]
-    )
+    # the server half was moved inside its client: its bar lies within the client's
+    outer, inner = (rows.nth(1).locator(selector).bounding_box() for selector in (".bar span >> nth=0", ".bar .inner"))
+    assert outer["x"] <= inner["x"] and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+    assert page.locator(".detail").count() == 0  # details are built when a row is first opened
     rows.nth(1).locator("button").click()
-    assert rows.nth(1).locator(".detail").is_visible() and "00000000000000c3" in rows.nth(1).text_content()
+    detail = rows.nth(1).locator(".detail")
+    assert detail.is_visible() and rows.nth(1).locator("button").get_attribute("aria-expanded") == "true"
+    assert [dl.locator("dd").nth(2).text_content() for dl in detail.locator("dl").all()] == [
+        "00000000000000b2",
+        "00000000000000c3",  # both halves: the client's span id, then the server's
+    ]
+    assert "http.route/graphql" in detail.text_content() and "UTC (+6.000 ms)" in detail.text_content()
+    rows.nth(1).locator("button").click()
+    assert detail.is_hidden()
     rows.nth(1).locator("button").focus()
     page.keyboard.press("ArrowLeft")  # fold the call's subtree
     assert rows.nth(2).is_hidden() and rows.nth(3).is_hidden()
@@ -141,6 +145,26 @@ def test_the_trace_page_nests_every_span_and_merges_client_and_server(viewer):
     assert rows.nth(3).is_visible()
     download = page.get_by_role("link", name="Download")
     assert len(requests.get(url + download.get_attribute("href"), timeout=5).json()) == 5
+
+
+def test_every_row_reads_each_span_name_and_the_service_called(viewer):
+    page, url = viewer
+    page.goto(f"{url}/zipkin/traces/f1")
+    labels = page.locator("li.row .label")
+    # the merged call names its server span (the route) too, and the database call names the service it called
+    assert [label.inner_text() for label in labels.all()] == [
+        "frontend search talks",
+        "frontend post → backend post /graphql",
+        "backend query searchtalks",
+        "backend select → sqlite CLIENT",
+    ]
+    page.set_viewport_size({"width": 800, "height": 600})
+    for label in labels.all():  # readable in a narrow window too: a label wraps rather than cut a name short
+        assert label.evaluate("label => label.scrollWidth <= label.clientWidth"), label.inner_text()
+        assert label.evaluate("label => getComputedStyle(label).overflow") == "visible"
+    # a screen reader hears the same: the row's button is named by its label, not "details of post"
+    page.get_by_role("button", name="frontend post → backend post /graphql").click()
+    assert page.locator("li.row").nth(1).locator(".detail").is_visible()
 
 
 def test_the_trace_id_box_jumps_to_a_trace(viewer):
