@@ -11,7 +11,7 @@ from common.settings import resolve
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the collector app; `config` overrides settings (see collector.settings.SETTINGS)."""
-    from . import api, cors, ui_config, viewer
+    from . import api, cors, otlp, ui_config, viewer
     from .settings import SETTINGS, database_path
     from .store import SpanStore
 
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     cors.init_app(app, settings["allowed_origins"])
     api.init_app(app)
+    otlp.init_app(app)
     ui_config.init_app(app)
     viewer.init_app(app)
     return app

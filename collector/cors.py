@@ -11,14 +11,15 @@ the origins in ZIPKIN_QUERY_ALLOWED_ORIGINS.
 
 On purpose unlike Zipkin: Access-Control-Max-Age is a day, not Armeria's 0 (a preflight before every
 batch a browser posts), and Content-Encoding is an allowed header (this collector takes gzip).
-Covered: the API under both prefixes and /zipkin/config.json, what a browser on another origin reads.
+Covered: the API under both prefixes, OTLP's /v1/traces (browsers post their spans there too) and
+/zipkin/config.json, what a browser on another origin reads.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
-CORS_PATHS = ("/api/", "/zipkin/api/", "/zipkin/config.json")
+CORS_PATHS = ("/api/", "/zipkin/api/", "/zipkin/config.json", "/v1/traces")
 ALLOWED_METHODS = "GET, POST"
 ALLOWED_HEADERS = {"content-type", "content-encoding", "accept"}
 PREFLIGHT_MAX_AGE_S = 86400
