@@ -226,3 +226,62 @@ def test_an_uploaded_trace_file_is_shown_and_not_stored(viewer, tmp_path):
     page.get_by_label("Trace file").set_input_files(str(path))
     page.get_by_role("button", name="Show").click()
     assert "lower-hex" in page.get_by_role("alert").text_content()
+
+
+def thousand_span_trace(trace_id="b16"):
+    """A root and 333 calls, each a CLIENT, its SERVER and the server's database CLIENT: 1,000 spans, 667 rows."""
+    root = {"traceId": trace_id, "id": "1", "name": "plan my day", "timestamp": NOW_US, "duration": 4_000_000}
+    spans = [root | {"localEndpoint": {"serviceName": "frontend"}}]
+    for call in range(333):
+        start = NOW_US + call * 10_000
+        client, server, query = (f"{call:x}{half}" for half in ("a", "b", "c"))
+        spans += [
+            {"traceId": trace_id, "id": client, "parentId": "1", "kind": "CLIENT", "name": "post",
+             "timestamp": start, "duration": 9_000, "localEndpoint": {"serviceName": "frontend"}},
+            {"traceId": trace_id, "id": server, "parentId": client, "kind": "SERVER", "name": "post /graphql",
+             "timestamp": start + 500, "duration": 8_000, "localEndpoint": {"serviceName": "backend"}},
+            {"traceId": trace_id, "id": query, "parentId": server, "kind": "CLIENT", "name": "select",
+             "timestamp": start + 1000, "duration": 1_000, "localEndpoint": {"serviceName": "backend"},
+             "remoteEndpoint": {"serviceName": "sqlite"}},
+        ]  # fmt: skip
+    return spans
+
+
+PAINTED = """addEventListener('load', () => requestAnimationFrame(() => requestAnimationFrame(() => {
+  window.painted = performance.now();
+})));"""
+
+
+def test_a_thousand_span_trace_is_light_to_draw_and_still_folds_and_opens(browser, collector):
+    assert requests.post(f"{collector.url}/api/v2/spans", json=thousand_span_trace(), timeout=5).status_code == 202
+    page = browser.new_context().new_page()
+    page.add_init_script(PAINTED)  # navigation to the first frame after the load event, as bench/viewer_bench.py
+    painted = []
+    for _ in range(3):
+        page.goto(f"{collector.url}/zipkin/traces/b16")
+        painted.append(page.wait_for_function("window.painted").json_value() / 1000)
+    # bench/viewer_bench.py holds the budget (0.5 s); this machine is shared, so here a regression twice over
+    assert sorted(painted)[1] < 1.0, painted
+    rows = page.locator("li.row")
+    assert rows.count() == 667
+    # what made it slow: ~40 elements a row, most of them details nobody had opened yet
+    assert page.evaluate("document.querySelectorAll('li.row, li.row *').length") <= 12 * 667
+    assert page.locator(".detail").count() == 0
+    last = rows.nth(666)  # off screen: laid out only when scrolled to (content-visibility), but in the page's text
+    assert last.text_content().startswith("backend select → sqlite")
+    last.locator("button").click()
+    assert "span id\n00000000000014cc" in last.locator(".detail").inner_text()  # from the JSON, when opened
+
+    first_call, its_query, second_call = rows.nth(1), rows.nth(2), rows.nth(3)
+    first_call.locator("button").click(modifiers=["Alt"])  # fold one call: only its query row hides
+    assert its_query.is_hidden() and second_call.is_visible()
+    rows.nth(0).locator("button").click(modifiers=["Alt"])  # fold the root: every other row hides
+    assert page.locator("li.row:not([hidden])").count() == 1
+    rows.nth(0).locator("button").click(modifiers=["Alt"])  # unfold it: the call folded before stays folded
+    assert page.locator("li.row[hidden]").count() == 1 and its_query.is_hidden()
+    first_call.locator("button").focus()
+    page.keyboard.press("ArrowDown")  # moves past the folded call's hidden query to the next call
+    assert second_call.locator("button").evaluate("button => button === document.activeElement")
+    page.keyboard.press("k")
+    assert first_call.locator("button").evaluate("button => button === document.activeElement")
+    page.context.close()
