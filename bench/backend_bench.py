@@ -1,11 +1,14 @@
 """Tracing overhead of the backend: traced vs untraced latency for a representative query mix.
 
-    .venv/bin/python bench/backend_bench.py [--requests 3000] [--rounds 5]
+    .venv/bin/python bench/backend_bench.py [--requests 3000] [--rounds 5] [--variant LABEL:ENV=VALUE,...]
 
 Starts a collector, a ratings service (no planted delay) and two identical backends, one traced
 (exporting to the collector) and one with OTEL_SDK_DISABLED=true, planted problems fixed on
-both. Requests alternate between the two, one at a time and in alternating order, so that the
-machine's noise falls on both alike; prints median and p99 of each and their ratios.
+both. Requests alternate between the two, one at a time and in rotating order, so that the
+machine's noise falls on both alike; prints median and p99 of each and their ratios. Each
+--variant adds a third (fourth, ...) traced backend started with those environment variables, in
+the same rotation, so that two ways of tracing are compared in one run (e.g.
+`--variant no-sampling:OTEL_TRACES_SAMPLER=always_off`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+TARGETS = {"median": 1.20, "p99": 1.5}  # traced / untraced
 MIX = [  # (weight, operation name, query, variables)
     (
         4,
@@ -85,6 +89,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=3000, help="requests to each backend")
     parser.add_argument("--planted", action="store_true", help="leave the planted problems in (off: fixed)")
     parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:ENV=VALUE,...",
+        help="one more traced backend, started with these environment variables (repeatable)",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -93,9 +104,17 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def start_stack(tmp: str, fixes: list[str], processes: list[subprocess.Popen]) -> tuple[str, str, str]:
-    """Collector, ratings and the two backends, each added to `processes` once it runs; their URLs:
-    (collector, traced backend, untraced backend)."""
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """`label:ENV=VALUE,ENV=VALUE` as (label, environment)."""
+    label, _, assignments = text.partition(":")
+    return label, dict(pair.split("=", 1) for pair in assignments.split(",") if "=" in pair)
+
+
+def start_stack(
+    tmp: str, fixes: list[str], variants: list[str], processes: list[subprocess.Popen]
+) -> tuple[str, dict[str, str]]:
+    """Collector, ratings and the backends, each added to `processes` once it runs: the collector's URL
+    and each backend's (untraced, traced, then one per variant)."""
     collector, collector_url = start(["collector", "--db", f"{tmp}/spans.db"])
     ratings, ratings_url = start(["ratings", "--delay-ms", "0", "--sdk-disabled"])
     processes += [collector, ratings]
@@ -110,31 +129,33 @@ def start_stack(tmp: str, fixes: list[str], processes: list[subprocess.Popen]) -
         "0",
         *fixes,
     ]
-    traced, traced_url = start([*common, "--db", f"{tmp}/traced.db"])
-    untraced, untraced_url = start([*common, "--db", f"{tmp}/untraced.db", "--sdk-disabled"])
-    processes += [traced, untraced]
-    return collector_url, traced_url, untraced_url
+    sides = [("untraced", ["--sdk-disabled"], {}), ("traced", [], {})]
+    sides += [(label, [], env) for label, env in map(parse_variant, variants)]
+    urls = {}
+    for label, extra, env in sides:
+        process, urls[label] = start([*common, "--db", f"{tmp}/{label}.db", *extra], env)
+        processes.append(process)
+    return collector_url, urls
 
 
-def measure(
-    traced_url: str, untraced_url: str, requests: int, rounds: int
-) -> tuple[dict[str, list[float]], list[tuple[int, int]]]:
-    """Warm both up, then the same random mix on both in alternating order: the samples of each side,
-    and the (start, end) sample indexes of each round."""
+def measure(urls: dict[str, str], requests: int, rounds: int) -> tuple[dict[str, list[float]], list[tuple[int, int]]]:
+    """Warm every backend up, then the same random mix on each in rotating order: the samples of each
+    side, and the (start, end) sample indexes of each round."""
     rng = random.Random(5)
     ops = [op for op in MIX for _ in range(op[0])]
-    for url in (traced_url, untraced_url):  # warm-up
+    for url in urls.values():  # warm-up
         for _, _name, query, variables in ops * 5:
             call(url, query, variables, "warm-up")
-    samples: dict[str, list[float]] = {"traced": [], "untraced": []}
+    samples: dict[str, list[float]] = {side: [] for side in urls}
     bounds: list[tuple[int, int]] = []  # (start, end) sample indexes of each round
     per_round = max(1, requests // max(1, rounds))
+    sides = list(urls.items())
     for index in range(requests):
         if index % per_round == 0:
             bounds.append((index, min(index + per_round, requests)))
         _, _name, query, variables = rng.choice(ops)
-        pair = [("traced", traced_url), ("untraced", untraced_url)]
-        for side, url in pair if index % 2 == 0 else reversed(pair):
+        shift = index % len(sides)
+        for side, url in sides[shift:] + sides[:shift]:
             samples[side].append(call(url, query, variables, f"bench-{index % 50}"))
     return samples, bounds
 
@@ -143,24 +164,27 @@ def report(
     args: argparse.Namespace, samples: dict[str, list[float]], rounds: list[tuple[int, int]], stored: list[str]
 ) -> None:
     """Median and p99 of each side, each round's ratios when there are several, and the overall ratios."""
-    t, u = samples["traced"], samples["untraced"]
+    u = samples["untraced"]
     print(
         f"{args.requests} requests each, query mix {', '.join(f'{w}x {n}' for w, n, _q, _v in MIX)}; "
         f"planted problems {'in' if args.planted else 'fixed'}; services in the collector: {stored}"
     )
-    print(f"untraced  median {statistics.median(u):6.2f} ms   p99 {p99(u):6.2f} ms")
-    print(f"traced    median {statistics.median(t):6.2f} ms   p99 {p99(t):6.2f} ms")
-    if len(rounds) > 1:
-        for number, (first, last) in enumerate(rounds, 1):
-            rt, ru = t[first:last], u[first:last]
-            print(
-                f"round {number:2d}  median ratio {statistics.median(rt) / statistics.median(ru):5.2f}   "
-                f"p99 ratio {p99(rt) / p99(ru):5.2f}   ({last - first} requests each)"
-            )
-    print(
-        f"ratio     median {statistics.median(t) / statistics.median(u):6.2f}      p99 {p99(t) / p99(u):6.2f}"
-        "      targets: median <= 1.15, p99 <= 1.5"
-    )
+    for side, t in samples.items():
+        print(f"{side:9s} median {statistics.median(t):6.2f} ms   p99 {p99(t):6.2f} ms")
+    for side, t in samples.items():
+        if side == "untraced":
+            continue
+        if len(rounds) > 1:
+            for number, (first, last) in enumerate(rounds, 1):
+                rt, ru = t[first:last], u[first:last]
+                print(
+                    f"{side:9s} round {number:2d}  median ratio {statistics.median(rt) / statistics.median(ru):5.2f}   "
+                    f"p99 ratio {p99(rt) / p99(ru):5.2f}   ({last - first} requests each)"
+                )
+        print(
+            f"{side:9s} ratio median {statistics.median(t) / statistics.median(u):6.2f}      p99 {p99(t) / p99(u):6.2f}"
+            f"      targets: median <= {TARGETS['median']}, p99 <= {TARGETS['p99']}"
+        )
 
 
 def main() -> None:
@@ -169,8 +193,8 @@ def main() -> None:
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
         try:
-            collector_url, traced_url, untraced_url = start_stack(tmp, fixes, processes)
-            samples, rounds = measure(traced_url, untraced_url, args.requests, args.rounds)
+            collector_url, urls = start_stack(tmp, fixes, args.variant, processes)
+            samples, rounds = measure(urls, args.requests, args.rounds)
             time.sleep(1)
             stored = json.loads(urllib.request.urlopen(f"{collector_url}/api/v2/services").read())
         finally:
