@@ -38,7 +38,7 @@ def build_tracer_provider(settings: dict[str, Any], service_version: str) -> tra
         {
             attrs.SERVICE_NAME: settings["service_name"],
             attrs.SERVICE_VERSION: service_version,
-            attrs.DEPLOYMENT_ENVIRONMENT: settings["environment"],
+            attrs.DEPLOYMENT_ENVIRONMENT_NAME: settings["environment"],
         }
     )
     provider = TracerProvider(resource=resource)  # sampler from OTEL_TRACES_SAMPLER(_ARG)
