@@ -1,16 +1,26 @@
-"""GraphQL spans that follow the OpenTelemetry GraphQL semantic conventions (strawberry, sync).
+"""GraphQL spans after the OpenTelemetry GraphQL semantic conventions (Development), for strawberry's sync view.
 
-Strawberry's stock OpenTelemetryExtension names every operation "GraphQL Query" (mutations too),
-records the query text with its literal values and every argument value, makes the operation a
-second SERVER span, and wraps every field of the response, a title as much as a database call.
-Here:
+Our own code, standing in for strawberry's stock `OpenTelemetryExtensionSync`, whose spans break
+the trace shape of interfaces.md and its privacy rule (tests/test_backend_stock.py,
+`test_stock_strawberry_extension_misnames_operations_and_records_what_users_typed`): it names a
+mutation "GraphQL Query: AddToSchedule" and records no graphql.operation.*, records the query text
+with its literal values and every argument value, makes the operation a second SERVER span, and
+hangs every resolver span off the operation, so that nothing says which lookup a nested one belongs
+to. Its hooks cannot be told otherwise without reaching into its private state. Here:
 
-- `GraphQLTracing` (schema extension): one operation span per request, named
-  `{graphql.operation.type} {graphql.operation.name}`, with `graphql.document` stripped of literal
-  values, and the request's errors recorded on it.
+- `GraphQLTracing` (schema extension): one operation span per request, its errors recorded on it.
+  Named `{graphql.operation.type} {graphql.operation.name}` (`mutation AddToSchedule`): the
+  conventions' default is `{graphql.operation.type}` alone, because a client chooses the name, and
+  this longer form is the option they allow. Journey takes it because its operation names are the
+  frontend's fixed set of documents (frontend/src/queries.js), which the trace shapes and the
+  workshop find spans by. Kind INTERNAL where the conventions say SERVER: the Flask
+  instrumentation's span is the request's SERVER span, and a second one would draw one request as
+  two hops. `graphql.document` only when JOURNEY_RECORD_GRAPHQL_DOCUMENT is on (off by default: a
+  document can carry what a user typed), and then with every literal value replaced by "*".
 - `TracedResolver` (field extension): a span for each resolver that does work, and only those —
   the schema puts it on fields that query the database or call a service. Each span nests under
-  its parent field's span. Argument values are recorded only when a setting asks for them.
+  its parent field's span. Argument values are recorded only when a setting asks for them. It reads
+  strawberry's public `Info` (`path`, `field_name`, `schema`), never its private resolve info.
 
 Fields without the extension cost nothing: strawberry calls a schema extension's `resolve` hook
 for every field of every response, which made tracing cost ~20 % of a request on its own.
@@ -23,7 +33,17 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
-from graphql import DocumentNode, OperationDefinitionNode, StringValueNode, Visitor, parse, print_ast, visit
+from graphql import (
+    DocumentNode,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    StringValueNode,
+    Visitor,
+    build_schema,
+    parse,
+    print_ast,
+    visit,
+)
 from opentelemetry import context, trace
 from opentelemetry.trace import Span, Status, StatusCode
 from strawberry.extensions import FieldExtension, SchemaExtension
@@ -62,13 +82,21 @@ def _operation(document: DocumentNode | None, name: str | None) -> OperationDefi
     return operations[0] if len(operations) == 1 else None
 
 
+@functools.lru_cache(maxsize=8)
+def _graphql_types(schema: Any) -> GraphQLSchema:
+    """A strawberry schema's GraphQL types, rebuilt once from its printed SDL (`as_str`, graphql-core's
+    `build_schema`: public APIs both, where strawberry's resolve info keeps the types in a private member)."""
+    return build_schema(schema.as_str())
+
+
 @functools.lru_cache(maxsize=1024)
-def _field_description(parent_type: Any, field_name: str, return_type: Any) -> tuple[str, dict[str, str]]:
+def _field_description(schema: Any, parent_type: str, field_name: str) -> tuple[str, dict[str, str]]:
     """A resolver span's name and the attributes every call of that field shares (made once per field)."""
-    return f"resolve {parent_type.name}.{field_name}", {
+    field_type = _graphql_types(schema).get_type(parent_type).fields[field_name].type
+    return f"resolve {parent_type}.{field_name}", {
         attrs.GRAPHQL_FIELD_NAME: field_name,
-        attrs.GRAPHQL_FIELD_TYPE: str(return_type),
-        attrs.GRAPHQL_PARENT_TYPE: parent_type.name,
+        attrs.GRAPHQL_FIELD_TYPE: str(field_type),
+        attrs.GRAPHQL_PARENT_TYPE: parent_type,
     }
 
 
@@ -98,7 +126,7 @@ class GraphQLTracing(SchemaExtension):
         *,
         execution_context: Any = None,
         tracer: trace.Tracer | None = None,
-        record_document: bool = True,
+        record_document: bool = False,
         record_arguments: bool = False,
     ) -> None:
         # one instance per request: the tracer is made once, by the factory (see telemetry.py)
@@ -165,9 +193,9 @@ class TracedResolver(FieldExtension):
         state: OperationTrace | None = getattr(info.context, "graphql_trace", None)
         if state is None or (self.does_work is not None and not self.does_work(source, info)):
             return next_(source, info, **kwargs)
-        raw = info._raw_info  # graphql-core's resolve info: parent type, GraphQL return type
-        path = tuple(raw.path.as_list())
-        name, field_attributes = _field_description(raw.parent_type, raw.field_name, raw.return_type)
+        # strawberry's public Info: the path, whose last step names the parent type (graphql-core's Path)
+        path = tuple(info.path.as_list())
+        name, field_attributes = _field_description(info.schema, info.path.typename, info.field_name)
         attributes = {**field_attributes, attrs.GRAPHQL_FIELD_PATH: ".".join(map(str, path))}
         if state.record_arguments:
             attributes.update({attrs.GRAPHQL_ARGUMENT_PREFIX + k: str(v)[:256] for k, v in kwargs.items()})

@@ -77,8 +77,8 @@ SETTINGS = [
     Setting(
         "record_graphql_document",
         "JOURNEY_RECORD_GRAPHQL_DOCUMENT",
-        True,
-        'record graphql.document (literal values replaced by "*")',
+        False,
+        'record graphql.document, literal values replaced by "*" (off: a document can carry what a user typed)',
         "--record-graphql-document",
         parse_bool,
     ),

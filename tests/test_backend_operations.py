@@ -50,7 +50,7 @@ def test_a_mutation_is_named_for_its_type_and_name(spans):
 
 
 def test_no_argument_values_or_comment_text_are_recorded(spans):
-    gql = GraphQLClient(planner_app(spans).test_client())
+    gql = GraphQLClient(planner_app(spans, record_graphql_document=True).test_client())
     secret, search = "my very private opinion", "needle-in-haystack"
     gql('mutation Rate($c: String) { submitFeedback(talkId: "4", rating: 4, comment: $c) { id } }', {"c": secret})
     gql(f'query Find {{ talks(search: "{search}") {{ total }} }}')
@@ -61,11 +61,15 @@ def test_no_argument_values_or_comment_text_are_recorded(spans):
     assert '"*"' in one(spans, "query Find").attributes["graphql.document"]
 
 
-def test_argument_recording_and_the_document_are_settings(spans):
-    gql = GraphQLClient(planner_app(spans, record_graphql_arguments=True, record_graphql_document=False).test_client())
+def test_argument_recording_and_the_document_are_settings_off_by_default(spans):
+    GraphQLClient(planner_app(spans).test_client())('query One { talk(id: "5") { title } }')
+    assert "graphql.argument.id" not in one(spans, "resolve Query.talk").attributes
+    assert "graphql.document" not in one(spans, "query One").attributes
+    spans.clear()
+    gql = GraphQLClient(planner_app(spans, record_graphql_arguments=True, record_graphql_document=True).test_client())
     gql('query One { talk(id: "5") { title } }')
     assert one(spans, "resolve Query.talk").attributes["graphql.argument.id"] == "5"
-    assert "graphql.document" not in one(spans, "query One").attributes
+    assert one(spans, "query One").attributes["graphql.document"] == 'query One {\n  talk(id: "*") {\n    title\n  }\n}'
 
 
 def test_an_unexpected_error_is_recorded_on_the_span_that_raised_it(spans, monkeypatch):

@@ -27,7 +27,7 @@ def client(spans):
     provider = TracerProvider()
     provider.add_span_processor(SessionIdSpanProcessor())
     provider.add_span_processor(SimpleSpanProcessor(spans))
-    return create_app({"db": ":memory:"}, tracer_provider=provider).test_client()
+    return create_app({"db": ":memory:", "record_graphql_document": True}, tracer_provider=provider).test_client()
 
 
 def post_graphql(client, query, variables=None, session="s-42"):
@@ -90,12 +90,41 @@ def test_graphql_and_database_spans_nest_under_the_server_span(client, spans):
     assert '"pattern"' not in operation.attributes["graphql.document"]  # literals stripped
     [talks] = by_name(finished, "resolve Query.talks")
     assert talks.parent.span_id == operation.context.span_id
+    assert (talks.attributes["graphql.parent.type"], talks.attributes["graphql.field.type"]) == ("Query", "TalkPage!")
     speakers = by_name(finished, "resolve Talk.speakers")
     assert len(speakers) == 3 and all(s.parent.span_id == talks.context.span_id for s in speakers)
+    assert speakers[0].attributes["graphql.field.path"] == "talks.items.0.speakers"
+    assert speakers[0].attributes["graphql.field.type"] == "[Speaker!]!"
     database = [s for s in finished if s.attributes.get("db.system") == "sqlite"]
     assert database and all(s.kind == SpanKind.CLIENT for s in database)
     assert all(ids[s.parent.span_id].name.startswith("resolve ") for s in database)
     assert not any("pattern" in str(s.attributes.get("db.statement")) for s in database)  # values are bound
+
+
+def test_every_statement_a_request_runs_has_its_span(spans, monkeypatch):
+    """The sqlite3 instrumentation traces cursors only: a `connection.execute` shortcut would run unseen."""
+    from backend import data
+
+    statements = []
+
+    def observed(path):
+        connection = open_database(path)
+        connection.set_trace_callback(statements.append)  # what SQLite itself runs
+        return connection
+
+    open_database = data.open_database
+    monkeypatch.setattr(data, "open_database", observed)
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    client = create_app({"db": ":memory:", "flaky_write_rate": 0.0}, tracer_provider=provider).test_client()
+    statements.clear()  # the schema and the seed, before any request
+    post_graphql(client, SHOW_TALKS, {"limit": 5})
+    post_graphql(client, 'mutation { addToSchedule(talkId: "2") { talks { id } } }')
+    post_graphql(client, 'mutation { submitFeedback(talkId: "2", rating: 5) { id } }')
+    post_graphql(client, "{ talk(id: 2) { rating } mySchedule { conflicts { first { id } } } }")
+    run = [s for s in statements if s.split(None, 1)[0] in ("SELECT", "INSERT", "DELETE", "UPDATE")]
+    traced = [s.attributes["db.statement"] for s in spans.get_finished_spans() if "db.statement" in s.attributes]
+    assert len(run) > 8 and len(traced) == len(run), (run, traced)
 
 
 def test_session_id_from_baggage_is_on_every_span_of_the_request(client, spans):
