@@ -1,4 +1,9 @@
-"""The planner's queries: talks, speakers, a session's schedule, feedback. Plain SQL, parameters bound."""
+"""The planner's queries: talks, speakers, a session's schedule, feedback. Plain SQL, parameters bound.
+
+Every statement runs on a cursor (`db.cursor().execute`, never the `db.execute` shortcut): the
+sqlite3 instrumentation traces cursors, and sqlite3's shortcut makes its cursor where no wrapper
+sees it (tests/test_backend_tracing.py checks that every statement of a request has its span).
+"""
 
 from __future__ import annotations
 
@@ -82,7 +87,7 @@ def find_talks(
 
 def get_talk(db: sqlite3.Connection, talk_id: int) -> TalkRow | None:
     """One talk by id, or None."""
-    row = db.execute(f"SELECT {TALK_COLUMNS} FROM talks t WHERE t.id = ?", (talk_id,)).fetchone()
+    row = db.cursor().execute(f"SELECT {TALK_COLUMNS} FROM talks t WHERE t.id = ?", (talk_id,)).fetchone()
     return TalkRow.of(row) if row else None
 
 
@@ -105,11 +110,15 @@ def speakers_of_talks(db: sqlite3.Connection, talk_ids: list[int]) -> dict[int, 
     found: dict[int, list[SpeakerRow]] = {talk_id: [] for talk_id in talk_ids}
     if not talk_ids:
         return found
-    rows = db.execute(
-        "SELECT ts.talk_id, s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
-        f"WHERE ts.talk_id IN ({','.join('?' * len(talk_ids))}) ORDER BY ts.talk_id, ts.position",
-        talk_ids,
-    ).fetchall()
+    rows = (
+        db.cursor()
+        .execute(
+            "SELECT ts.talk_id, s.id, s.name, s.handle FROM speakers s JOIN talk_speakers ts ON ts.speaker_id = s.id "
+            f"WHERE ts.talk_id IN ({','.join('?' * len(talk_ids))}) ORDER BY ts.talk_id, ts.position",
+            talk_ids,
+        )
+        .fetchall()
+    )
     for talk_id, *speaker in rows:
         found[talk_id].append(SpeakerRow(*speaker))
     return found
@@ -117,11 +126,15 @@ def speakers_of_talks(db: sqlite3.Connection, talk_ids: list[int]) -> dict[int, 
 
 def _talks_joined(db: sqlite3.Connection, table: str, column: str, value: object) -> list[TalkRow]:
     """Talks linked through `table` (talk_id, column) to `value`, by start time."""
-    rows = db.execute(
-        f"SELECT {TALK_COLUMNS} FROM talks t JOIN {table} j ON j.talk_id = t.id "
-        f"WHERE j.{column} = ? ORDER BY t.starts_at, t.title",
-        (value,),
-    ).fetchall()
+    rows = (
+        db.cursor()
+        .execute(
+            f"SELECT {TALK_COLUMNS} FROM talks t JOIN {table} j ON j.talk_id = t.id "
+            f"WHERE j.{column} = ? ORDER BY t.starts_at, t.title",
+            (value,),
+        )
+        .fetchall()
+    )
     return [TalkRow.of(row) for row in rows]
 
 
@@ -132,7 +145,7 @@ def talks_of_speaker(db: sqlite3.Connection, speaker_id: int) -> list[TalkRow]:
 
 def average_rating(db: sqlite3.Connection, talk_id: int) -> float | None:
     """The mean feedback rating of a talk, or None without feedback."""
-    value = db.execute("SELECT avg(rating) FROM feedback WHERE talk_id = ?", (talk_id,)).fetchone()[0]
+    value = db.cursor().execute("SELECT avg(rating) FROM feedback WHERE talk_id = ?", (talk_id,)).fetchone()[0]
     return round(value, 2) if value is not None else None
 
 
@@ -154,18 +167,18 @@ def conflicts(talks: list[TalkRow]) -> list[tuple[TalkRow, TalkRow]]:
 def add_to_schedule(db: sqlite3.Connection, session_id: str, talk_id: int) -> None:
     """Add a talk to a session's schedule (adding it twice changes nothing)."""
     with db:
-        db.execute("INSERT OR IGNORE INTO schedule_items VALUES (?, ?, ?)", (session_id, talk_id, now_iso()))
+        db.cursor().execute("INSERT OR IGNORE INTO schedule_items VALUES (?, ?, ?)", (session_id, talk_id, now_iso()))
 
 
 def remove_from_schedule(db: sqlite3.Connection, session_id: str, talk_id: int) -> None:
     """Remove a talk from a session's schedule (removing an absent one changes nothing)."""
     with db:
-        db.execute("DELETE FROM schedule_items WHERE session_id = ? AND talk_id = ?", (session_id, talk_id))
+        db.cursor().execute("DELETE FROM schedule_items WHERE session_id = ? AND talk_id = ?", (session_id, talk_id))
 
 
 def insert_feedback(db: sqlite3.Connection, row: FeedbackRow, session_id: str) -> None:
     """Store feedback under its id; inserting the same id again is a no-op, so retries are safe."""
-    db.execute(
+    db.cursor().execute(
         "INSERT OR IGNORE INTO feedback VALUES (?, ?, ?, ?, ?, ?)",
         (row.id, session_id, row.talk_id, row.rating, row.comment, row.created_at),
     )
@@ -173,9 +186,13 @@ def insert_feedback(db: sqlite3.Connection, row: FeedbackRow, session_id: str) -
 
 def unscheduled_talks(db: sqlite3.Connection, session_id: str | None) -> list[TalkRow]:
     """Talks not yet in the session's schedule (all talks without a session)."""
-    rows = db.execute(
-        f"SELECT {TALK_COLUMNS} FROM talks t WHERE t.id NOT IN "
-        "(SELECT talk_id FROM schedule_items WHERE session_id = ?) ORDER BY t.starts_at",
-        (session_id or "",),
-    ).fetchall()
+    rows = (
+        db.cursor()
+        .execute(
+            f"SELECT {TALK_COLUMNS} FROM talks t WHERE t.id NOT IN "
+            "(SELECT talk_id FROM schedule_items WHERE session_id = ?) ORDER BY t.starts_at",
+            (session_id or "",),
+        )
+        .fetchall()
+    )
     return [TalkRow.of(row) for row in rows]

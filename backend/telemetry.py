@@ -1,8 +1,10 @@
 """The one place the backend's tracing is set up: provider, exporter, processors, instrumentations.
 
 Read top to bottom: `build_tracer_provider` makes the SDK pipeline (the one every Journey service
-uses, common/tracing.py); `instrument_app` wires it into Flask, `traced_connect` into SQLite and
-`graphql_extensions` into strawberry. Only the process entry point (journey.cli) installs the
+uses, common/tracing.py); then one function per span source, each setting up a stock OpenTelemetry
+package with the provider it is given, never a global one: `instrument_app` (Flask: the SERVER
+span), `traced_connect` (sqlite3: a CLIENT span per statement). `graphql_extensions` is our own
+code (backend/graphql_tracing.py says why). Only the process entry point (journey.cli) installs the
 provider globally; tests pass their own.
 """
 
@@ -26,18 +28,20 @@ def build_tracer_provider(settings: dict[str, Any]) -> trace.TracerProvider:
 
 
 def instrument_app(app: Flask, tracer_provider: trace.TracerProvider) -> None:
-    """Trace HTTP requests and add the traceresponse header."""
+    """SERVER spans for the app's requests (opentelemetry-instrumentation-flask) and the traceresponse header."""
     tracing.instrument_http(app, tracer_provider)
 
 
 def traced_connect(connect: Callable[[], sqlite3.Connection], tracer_provider: trace.TracerProvider):
-    """Wrap a connection factory so every statement gets a CLIENT span with db.system=sqlite."""
+    """Wrap a connection factory so that every statement run on a cursor gets a CLIENT span
+    (opentelemetry-instrumentation-sqlite3, db.system=sqlite, statement text with its `?` placeholders)."""
     if isinstance(tracer_provider, trace.NoOpTracerProvider):
         return connect
-    from .db_tracing import TracedConnection
+    tracing.use_stable_http_conventions()
+    from opentelemetry.instrumentation.sqlite3 import SQLite3Instrumentor
 
-    tracer = trace.get_tracer("backend.db_tracing", tracer_provider=tracer_provider)
-    return lambda: TracedConnection(connect(), tracer)
+    # per connection, with the provider given: the package's instrument() would patch sqlite3.connect process-wide
+    return lambda: SQLite3Instrumentor.instrument_connection(connect(), tracer_provider=tracer_provider)
 
 
 def graphql_extensions(tracer_provider: trace.TracerProvider, settings: dict[str, Any]) -> list:
