@@ -47,7 +47,7 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
             pool.release(db)
 
     fixes = Fixes.from_settings(settings)
-    ratings = RatingsClient(settings["ratings_url"], provider, cache=fixes.slow_ratings)
+    ratings = RatingsClient(telemetry.http_client(settings["ratings_url"], "ratings", provider), fixes.slow_ratings)
     schema = build_schema(telemetry.graphql_extensions(provider, settings))
 
     @app.errorhandler(413)

@@ -96,7 +96,7 @@ def test_recommendations_cross_a_second_hop_to_the_ratings_service(spans, rating
     client = one(spans, "GET")
     served = one(spans, "GET /ratings")
     assert client.kind == SpanKind.CLIENT and child_of(client, resolver)
-    assert client.attributes["peer.service"] == "ratings" and client.attributes["http.response.status_code"] == 200
+    assert client.attributes["service.peer.name"] == "ratings" and client.attributes["http.response.status_code"] == 200
     assert served.kind == SpanKind.SERVER and child_of(served, client)
     assert served.resource.attributes["service.name"] == "ratings"
     assert served.attributes["session.id"] == "s-42"  # baggage crossed the second hop too

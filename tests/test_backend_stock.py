@@ -8,10 +8,11 @@ package makes one of these tests fail, the stock package may now do the job: try
 from __future__ import annotations
 
 import threading
+import urllib.request
 from functools import partial
 
 import pytest
-from backend_support import GraphQLClient, RatingsServer, planner_app
+from backend_support import GraphQLClient, RatingsServer, planner_app, provider_for
 from flask import Flask, request
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
@@ -96,3 +97,26 @@ def test_stock_strawberry_extension_misnames_operations_and_records_what_users_t
     find = named(spans, "GraphQL Query: Find")
     speakers = [s for s in spans.get_finished_spans() if s.name == "GraphQL Resolving: speakers"]
     assert speakers and all(s.parent.span_id == find.context.span_id for s in speakers)
+
+
+def test_stock_urllib_instrumentation_serves_only_the_first_provider_it_is_given(ratings):
+    """backend/ratings_client.py uses httpx: its instrumentation takes a provider per client, urllib's does not.
+
+    opentelemetry-instrumentation-urllib (and -requests alike) patches the library for the whole process;
+    a second app's set-up is ignored, so its calls are recorded by the first app's provider, and its own
+    trace lacks the CLIENT span the ratings service's SERVER span hangs under.
+    """
+    from opentelemetry.instrumentation.urllib import URLLibInstrumentor
+
+    first, second = InMemorySpanExporter(), InMemorySpanExporter()
+    second_provider = provider_for("backend", second)
+    instrumentor = URLLibInstrumentor()
+    instrumentor.instrument(tracer_provider=provider_for("backend", first))  # the first app's set-up
+    try:
+        instrumentor.instrument(tracer_provider=second_provider)  # the second app's: "already instrumented"
+        with second_provider.get_tracer("probe").start_as_current_span("resolve Query.recommendations"):
+            urllib.request.urlopen(f"{ratings.url}/ratings?talkIds=1", timeout=5).read()
+    finally:
+        instrumentor.uninstrument()
+    assert [s.name for s in first.get_finished_spans()] == ["GET"]  # the second app's call
+    assert [s.name for s in second.get_finished_spans()] == ["resolve Query.recommendations"]
