@@ -1,4 +1,8 @@
-"""`journey up`: the collector and the backend as child processes, stopped together."""
+"""`journey up`: the span store, the ratings service and the backend as child processes, stopped together.
+
+The span store is our collector, or with --store zipkin the real zipkin-server (journey/zipkin_server.py)
+in its place, with the app's links pointing at Zipkin's UI, as the Docker demo runs it.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,11 @@ import sys
 import time
 import urllib.request
 
-from common.settings import Setting, SettingError, parse_port
+from common.settings import Setting, SettingError, parse_choice, parse_port
+
+from .zipkin_server import ZIPKIN_VERSION, ZipkinUnavailable, fetch_jar, find_java, server_command
+
+STORES = ("journey", "zipkin")
 
 UP_SETTINGS = [
     Setting("port", "JOURNEY_PORT", 8000, "port of the app (backend + frontend)", "--port", parse_port),
@@ -17,24 +25,39 @@ UP_SETTINGS = [
         "collector_port",
         "JOURNEY_COLLECTOR_PORT",
         9411,
-        "port of the collector and viewer",
+        "port of the collector and viewer (of Zipkin, with --store zipkin)",
         "--collector-port",
         parse_port,
     ),
     Setting("ratings_port", "JOURNEY_RATINGS_PORT", 8001, "port of the ratings service", "--ratings-port", parse_port),
     Setting("data_dir", "JOURNEY_DATA_DIR", ".journey", "directory for the database files", "--data-dir"),
+    Setting(
+        "store",
+        "JOURNEY_STORE",
+        "journey",
+        f"where the spans go: journey (our collector and viewer) or zipkin (the real zipkin-server "
+        f"{ZIPKIN_VERSION}, spans in memory; needs Java 17, and Maven to download it once)",
+        "--store",
+        parse_choice(*STORES),
+    ),
 ]
 
-READY_TIMEOUT_S = 30
+READY_TIMEOUT_S = {"journey": 30, "zipkin": 120}  # a JVM on a busy laptop takes its time
 
 
-def child_commands(config: dict) -> dict[str, list[str]]:
-    """The two child command lines; the backend exports to the collector started beside it."""
+def child_commands(config: dict, zipkin: list[str] | None = None) -> dict[str, list[str]]:
+    """The child command lines: the span store (our collector, or the real Zipkin run by the command
+    `zipkin`), then ratings and the backend exporting to it, with the app's links to its UI."""
     port, cport, rport, data_dir = config["port"], config["collector_port"], config["ratings_port"], config["data_dir"]
     journey = [sys.executable, "-m", "journey"]
     spans = f"http://127.0.0.1:{cport}/api/v2/spans"
+    store = (
+        {"zipkin": zipkin}
+        if zipkin
+        else {"collector": [*journey, "collector", "--port", str(cport), "--data-dir", data_dir]}
+    )
     return {
-        "collector": [*journey, "collector", "--port", str(cport), "--data-dir", data_dir],
+        **store,
         "ratings": [*journey, "ratings", "--port", str(rport), "--zipkin-endpoint", spans],
         "backend": [
             *journey,
@@ -49,10 +72,23 @@ def child_commands(config: dict) -> dict[str, list[str]]:
             f"http://localhost:{cport}/api/v2/spans",
             "--viewer-url",
             f"http://localhost:{cport}/zipkin/",
+            # Zipkin's UI has no journey page: "Open my journey" becomes a search by session.id
+            "--viewer-kind",
+            "zipkin" if zipkin else "journey",
             "--ratings-url",
             f"http://127.0.0.1:{rport}",
         ],
     }
+
+
+def zipkin_command(port: int) -> list[str]:
+    """The real Zipkin's command line, its jar downloaded first if need be (ZipkinUnavailable: what is missing)."""
+    java = find_java()
+    jar = fetch_jar(say=lambda message: print(f"journey up: {message}", file=sys.stderr, flush=True))
+    # Zipkin's own defaults, as docker-compose.yml runs it: no AUTOCOMPLETE_KEYS. With session.id among
+    # them, Zipkin's UI turns the app's search by session.id into "session.id=... and " (an empty
+    # term), which matches nothing.
+    return server_command(java, jar, port)
 
 
 def _in_use(port: int) -> bool:
@@ -88,8 +124,9 @@ def _stop(children: dict[str, subprocess.Popen]) -> None:
 
 
 def run(config: dict) -> int:
-    """Start both, wait until both answer /health, print the URLs, and supervise until Ctrl-C."""
-    ports = {"backend": config["port"], "collector": config["collector_port"], "ratings": config["ratings_port"]}
+    """Start them all, wait until each answers /health, print the URLs, and supervise until Ctrl-C."""
+    store = "zipkin" if config["store"] == "zipkin" else "collector"
+    ports = {"backend": config["port"], store: config["collector_port"], "ratings": config["ratings_port"]}
     if 0 in ports.values():
         raise SettingError("journey up needs fixed ports (0 is only for the single-service commands)")
     if len(set(ports.values())) < len(ports):
@@ -103,25 +140,34 @@ def run(config: dict) -> int:
             file=sys.stderr,
         )
         return 1
+    zipkin = None
+    if store == "zipkin":
+        try:
+            zipkin = zipkin_command(config["collector_port"])
+        except ZipkinUnavailable as error:
+            print(f"journey up --store zipkin: {error}", file=sys.stderr)
+            return 1
     children: dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        for name, command in child_commands(config).items():
+        for name, command in child_commands(config, zipkin).items():
             children[name] = subprocess.Popen(command)
-        deadline = time.monotonic() + READY_TIMEOUT_S
+        timeout = READY_TIMEOUT_S[config["store"]]
+        deadline = time.monotonic() + timeout
         while not all(_healthy(port) for port in ports.values()):
             for name, child in children.items():
                 if child.poll() is not None:
                     print(f"journey up: the {name} exited with {child.returncode}; stopping", file=sys.stderr)
                     return 1
             if time.monotonic() > deadline:
-                print(f"journey up: not ready after {READY_TIMEOUT_S} s; stopping", file=sys.stderr)
+                print(f"journey up: not ready after {timeout} s; stopping", file=sys.stderr)
                 return 1
             time.sleep(0.2)
+        kind = f"   (the real Zipkin {ZIPKIN_VERSION}, spans in memory)" if zipkin else ""
         print(
             "\nJourney is up:\n"
             f"  app:    http://localhost:{config['port']}/\n"
-            f"  traces: http://localhost:{config['collector_port']}/zipkin/\n"
+            f"  traces: http://localhost:{config['collector_port']}/zipkin/{kind}\n"
             f"  (ratings service on port {config['ratings_port']})\n"
             "Ctrl-C stops them all.\n",
             flush=True,
