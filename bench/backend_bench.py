@@ -8,7 +8,11 @@ both. Requests alternate between the two, one at a time and in rotating order, s
 machine's noise falls on both alike; prints median and p99 of each and their ratios. Each
 --variant adds a third (fourth, ...) traced backend started with those environment variables, in
 the same rotation, so that two ways of tracing are compared in one run (e.g.
-`--variant no-sampling:OTEL_TRACES_SAMPLER=always_off`).
+`--variant no-sampling:OTEL_TRACES_SAMPLER=always_off`); with --root LABEL=PATH that variant runs
+the Journey checked out at PATH instead, e.g. an earlier commit:
+
+    git archive <commit> | tar -x -C /tmp/before
+    .venv/bin/python bench/backend_bench.py --variant before --root before=/tmp/before
 """
 
 from __future__ import annotations
@@ -50,10 +54,11 @@ MIX = [  # (weight, operation name, query, variables)
 ]
 
 
-def start(args: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+def start(args: list[str], env: dict[str, str] | None = None, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """`journey <args>` from the checkout at `root` on a free port: the process and the URL it prints."""
     process = subprocess.Popen(
         [sys.executable, "-m", "journey", *args, "--port", "0"],
-        cwd=ROOT,
+        cwd=root,
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -96,6 +101,13 @@ def parse_args() -> argparse.Namespace:
         help="one more traced backend, started with these environment variables (repeatable)",
     )
     parser.add_argument(
+        "--root",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="run variant LABEL from the Journey checked out at PATH (its code, this machine's packages)",
+    )
+    parser.add_argument(
         "--rounds",
         type=int,
         default=1,
@@ -111,7 +123,7 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 
 
 def start_stack(
-    tmp: str, fixes: list[str], variants: list[str], processes: list[subprocess.Popen]
+    tmp: str, fixes: list[str], variants: list[str], roots: list[str], processes: list[subprocess.Popen]
 ) -> tuple[str, dict[str, str]]:
     """Collector, ratings and the backends, each added to `processes` once it runs: the collector's URL
     and each backend's (untraced, traced, then one per variant)."""
@@ -131,9 +143,11 @@ def start_stack(
     ]
     sides = [("untraced", ["--sdk-disabled"], {}), ("traced", [], {})]
     sides += [(label, [], env) for label, env in map(parse_variant, variants)]
+    checkouts = {label: Path(path) for label, _, path in (root.partition("=") for root in roots)}
     urls = {}
     for label, extra, env in sides:
-        process, urls[label] = start([*common, "--db", f"{tmp}/{label}.db", *extra], env)
+        db = f"{tmp}/{label}.db"
+        process, urls[label] = start([*common, "--db", db, *extra], env, checkouts.get(label, ROOT))
         processes.append(process)
     return collector_url, urls
 
@@ -193,7 +207,7 @@ def main() -> None:
     processes: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="journey-bench-") as tmp:
         try:
-            collector_url, urls = start_stack(tmp, fixes, args.variant, processes)
+            collector_url, urls = start_stack(tmp, fixes, args.variant, args.root, processes)
             samples, rounds = measure(urls, args.requests, args.rounds)
             time.sleep(1)
             stored = json.loads(urllib.request.urlopen(f"{collector_url}/api/v2/services").read())
