@@ -11,6 +11,7 @@ process entry point (journey.cli) installs the provider globally, tests pass the
 from __future__ import annotations
 
 import os
+from collections.abc import MutableMapping
 from typing import Any
 
 from flask import Flask
@@ -67,7 +68,7 @@ class SessionIdSpanProcessor(SpanProcessor):
             span.set_attribute(attrs.SYNTHETIC, True)
 
 
-def use_stable_http_conventions(environ: dict[str, str] | os._Environ = os.environ) -> None:
+def use_stable_http_conventions(environ: MutableMapping[str, str] = os.environ) -> None:
     """Opt in to the stable HTTP semantic conventions (OTEL_SEMCONV_STABILITY_OPT_IN=http), keeping any
     other opt-in the environment already asks for.
 

@@ -63,6 +63,17 @@ def test_the_server_span_follows_the_stable_http_conventions(client, spans):
     assert "http.method" not in server.attributes and "http.status_code" not in server.attributes  # old names
 
 
+@pytest.mark.parametrize(
+    "given,expected", [(None, "http"), ("database", "database,http"), ("http/dup", "http/dup"), ("http", "http")]
+)
+def test_the_stable_http_conventions_are_switched_on_and_other_opt_ins_kept(given, expected):
+    from common.tracing import use_stable_http_conventions
+
+    environ = {} if given is None else {"OTEL_SEMCONV_STABILITY_OPT_IN": given}
+    use_stable_http_conventions(environ)
+    assert environ["OTEL_SEMCONV_STABILITY_OPT_IN"] == expected
+
+
 def test_readiness_probes_and_static_files_make_no_spans(spans, tmp_path):
     (tmp_path / "assets").mkdir()
     (tmp_path / "assets" / "app.js").write_text("//")
