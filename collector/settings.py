@@ -69,7 +69,7 @@ SETTINGS = [
         "max_body_bytes",
         "JOURNEY_COLLECTOR_MAX_BODY_BYTES",
         10 * 1024 * 1024,
-        "largest POST /api/v2/spans body accepted, before and after gunzip",
+        "largest POST /api/v2/spans or /v1/traces body accepted, before and after gunzip",
         "--max-body-bytes",
         parse_positive_int,
     ),
