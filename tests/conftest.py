@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 from support import CHROMIUM_ARGS, ROOT, Server, chromium_path, poll_until, start_server  # noqa: F401 - see below
+from support.real_zipkin import start_real_zipkin, unavailable
+
+from journey.zipkin_server import ZipkinUnavailable
 
 
 @pytest.fixture
@@ -38,6 +41,48 @@ def backend(collector: Server, tmp_path: Path):
         ],
         "backend",
         tmp_path,
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def zipkin(tmp_path_factory):
+    """The real zipkin-server (the version docker-compose.yml pins), one for the whole session to keep
+    CI fast: its in-memory store is shared, so each test finds its own traces by trace or session id."""
+    try:
+        server = start_real_zipkin(tmp_path_factory.mktemp("zipkin"))
+    except ZipkinUnavailable as error:
+        unavailable(error)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def zipkin_app(zipkin: Server, tmp_path_factory):
+    """The backend exporting to the real Zipkin, the app's links pointing at Zipkin's UI, as in
+    docker-compose.yml (the browser sends its spans where the backend does)."""
+    logs = tmp_path_factory.mktemp("zipkin-app")
+    server = start_server(
+        [
+            "backend",
+            "--db",
+            str(logs / "app.db"),
+            "--zipkin-endpoint",
+            f"{zipkin.url}/api/v2/spans",
+            "--viewer-url",
+            f"{zipkin.url}/zipkin/",
+            "--viewer-kind",
+            "zipkin",
+            "--batch-delay",
+            "100",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+            "--flaky-write-rate",
+            "0",
+        ],
+        "backend",
+        logs,
     )
     yield server
     server.stop()
