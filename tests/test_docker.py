@@ -13,6 +13,7 @@ from support import ROOT
 
 from backend.settings import SETTINGS as BACKEND
 from collector.settings import SETTINGS as COLLECTOR
+from journey.zipkin_server import ZIPKIN_VERSION
 from ratings.settings import SETTINGS as RATINGS_SETTINGS
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -115,6 +116,15 @@ def test_images_are_pinned_and_every_server_has_a_health_check():
         for dependency, condition in service.get("depends_on", {}).items():
             if condition["condition"] == "service_healthy":
                 assert "healthcheck" in SERVICES[dependency] or dependency == "elasticsearch", (name, dependency)
+
+
+def test_every_zipkin_image_is_the_version_the_tests_and_journey_up_run():
+    """One Zipkin version: journey/zipkin_server.py's, whose jar `journey up --store zipkin` and the
+    real-Zipkin tests run; Zipkin's own images here (the server, its Elasticsearch) must be that release."""
+    zipkin = re.compile(r"(?:ghcr\.io/)?openzipkin/zipkin(?:-elasticsearch\d+)?:(.+)")
+    versions = {name: found.group(1) for name, s in SERVICES.items() if (found := zipkin.fullmatch(s.get("image", "")))}
+    assert {"zipkin", "zipkin-es", "elasticsearch"} <= set(versions), versions
+    assert set(versions.values()) == {ZIPKIN_VERSION}, versions
 
 
 def test_the_otel_collector_config_receives_zipkin_and_otlp_with_cors_and_exports_to_zipkin():
