@@ -55,3 +55,18 @@ def wait_for_shape(collector_url: str, trace_id: str, shape: list[Edge], timeout
         print("missing:", *last.get("missing", []), sep="\n  ")
         print(f"have: {last.get('have')}")
         raise
+
+
+GUIDED_STEPS = ["pick audience", "add to schedule", "review schedule", "submit feedback"]
+
+
+def guided_journey_shape() -> list[Edge]:
+    """'Plan my day' finished: one trace, every step a child of the journey, each calling the API."""
+    shape = [("frontend", "plan my day", None, None, None)]
+    shape += [("frontend", step, None, "frontend", "plan my day") for step in GUIDED_STEPS]
+    shape += [("frontend", "post", "CLIENT", "frontend", step) for step in GUIDED_STEPS]
+    shape += [
+        ("backend", op, None, "backend", "post /graphql")
+        for op in ("query searchtalks", "mutation addtoschedule", "query myschedule", "mutation submitfeedback")
+    ]
+    return shape
