@@ -61,7 +61,7 @@ def slow_dependency(api: ZipkinClient, scope: Scope) -> Verdict:
             "get",
             "CLIENT",
             parent=("backend", "resolve query.recommendations"),
-            hint="backend/ratings_client.py, RatingsClient._fetch makes the CLIENT span and injects traceparent",
+            hint="backend/telemetry.py, http_client: the httpx instrumentation makes the CLIENT span and injects traceparent",
         ),
         Expect(
             "ratings",

@@ -76,7 +76,7 @@ def click_to_database(api: ZipkinClient, scope: Scope) -> Verdict:
             "select",
             "CLIENT",
             parent=("backend", "resolve query.talks"),
-            hint="database spans: backend/db_tracing.py, traced_connect",
+            hint="database spans: backend/telemetry.py, traced_connect (opentelemetry-instrumentation-sqlite3)",
         ),
     ]
     verdict, spans = check_shape(
