@@ -61,7 +61,7 @@ def slow_dependency(api: ZipkinClient, scope: Scope) -> Verdict:
             "get",
             "CLIENT",
             parent=("backend", "resolve query.recommendations"),
-            hint="backend/telemetry.py, http_client: the httpx instrumentation makes the CLIENT span and injects traceparent",
+            hint="backend/telemetry.py, http_client: httpx instrumentation makes the CLIENT span, injects traceparent",
         ),
         Expect(
             "ratings",
