@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -9,7 +10,16 @@ import pytest
 from support import CHROMIUM_ARGS, ROOT, Server, chromium_path, poll_until, start_server  # noqa: F401 - see below
 from support.real_zipkin import start_real_zipkin, unavailable
 
-from journey.zipkin_server import ZipkinUnavailable
+from journey.zipkin_server import ZipkinUnavailable, fetch_jar
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
+def pytest_collection_modifyitems(config, items):
+    """Download the real Zipkin's jar (once a machine) before any test runs, so that a first, slow
+    download counts against no test's timeout; if it cannot be had, the zipkin fixture says why."""
+    if any(item.get_closest_marker("zipkin") for item in items):
+        with contextlib.suppress(ZipkinUnavailable):
+            fetch_jar(say=lambda message: print(f"\njourney tests: {message}", flush=True))
 
 
 @pytest.fixture
