@@ -76,3 +76,19 @@ class ZipkinClient:
 
     def viewer_url(self, trace_id: str) -> str:
         return f"{self.root}/zipkin/traces/{trace_id}"
+
+    def journey_url(self, session_id: str) -> str:
+        """One session's traces: Journey's journey page, or on a real Zipkin a search by session.id in its UI."""
+        if self._serves_journeys():
+            return f"{self.root}/zipkin/journeys/{urllib.parse.quote(session_id)}"
+        # Zipkin's UI runs a search only for a lookback it offers (1d) with the end of its window
+        query = {"annotationQuery": f"session.id={session_id}", "lookback": "1d", "limit": 100}
+        return f"{self.root}/zipkin/?" + urllib.parse.urlencode({**query, "endTs": int(time.time() * 1000)})
+
+    def _serves_journeys(self) -> bool:
+        """Whether the server is Journey's collector: its /health names its SQLite storage, Zipkin's does not."""
+        try:
+            with urllib.request.urlopen(f"{self.root}/health", timeout=self.timeout_s) as response:
+                return "SQLiteStorage" in response.read(4096).decode("utf-8", "replace")
+        except (OSError, ValueError):
+            return False

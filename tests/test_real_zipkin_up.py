@@ -121,12 +121,6 @@ def test_the_apps_trace_link_opens_the_click_in_zipkins_ui(up, browser):
 
 @pytest.mark.zipkin
 @pytest.mark.browser
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="frontend/src/trace-panel.js: the journey link asks Lens for lookback=86400000, but Lens reads a "
-    "lookback of 1d etc. with an endTs (or lookback=millis&millis=...), else it runs no search",
-)
 def test_the_apps_journey_link_lists_the_sessions_traces_in_zipkins_ui(up, browser):
     page, trace_id = search_in_the_app(browser, up)
     page.goto(page.locator("#open-journey").get_attribute("href"))

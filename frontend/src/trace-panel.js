@@ -2,12 +2,16 @@
 import { currentSessionId } from './session.js';
 import { wasSampled } from './user-actions.js';
 
-/** The viewer URL of everything this session did: our journey page, or a search in real Zipkin. */
-export function journeyUrl(config, sessionId) {
+/**
+ * The viewer URL of everything this session did: our journey page, or a search in real Zipkin.
+ * Zipkin's UI (Lens) runs a search only for a lookback it offers (`1d`) with the end of its window.
+ */
+export function journeyUrl(config, sessionId, now = Date.now()) {
   if (config.viewerKind === 'zipkin') {
     const search = new URLSearchParams({
       annotationQuery: `session.id=${sessionId}`,
-      lookback: '86400000',
+      lookback: '1d',
+      endTs: String(now),
       limit: '100',
     });
     return new URL(`?${search}`, config.viewerUrl).href;

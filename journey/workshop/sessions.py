@@ -54,5 +54,5 @@ def your_journey(api: ZipkinClient, scope: Scope) -> Verdict:
     verdict.details.append(
         f"session {session}: {len(traces)} traces in the last {minutes(scope)}, one journey in the viewer"
     )
-    verdict.links.append(f"{api.root}/zipkin/journeys/{session}")
+    verdict.links.append(api.journey_url(session))
     return verdict
