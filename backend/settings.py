@@ -4,9 +4,9 @@ from common.settings import Setting, parse_bool, parse_choice, parse_fraction, p
 from common.telemetry_settings import (
     BATCH_DELAY,
     ENVIRONMENT,
+    EXPORT_SETTINGS,
     SDK_DISABLED,
     SEMCONV_OPT_IN,
-    ZIPKIN_ENDPOINT,
     service_name,
 )
 
@@ -14,7 +14,7 @@ from .ratings_client import CACHE_TTL_S
 
 SETTINGS = [
     service_name("backend"),
-    ZIPKIN_ENDPOINT,
+    *EXPORT_SETTINGS,
     BATCH_DELAY,
     SDK_DISABLED,
     SEMCONV_OPT_IN,
@@ -35,11 +35,29 @@ SETTINGS = [
         "--frontend-dir",
     ),
     Setting(
+        "browser_exporter",
+        "JOURNEY_BROWSER_EXPORTER",
+        None,
+        "how the browser sends its spans: zipkin or otlp (OTLP/HTTP JSON) (default: as OTEL_TRACES_EXPORTER says "
+        "when that is zipkin or otlp, else zipkin)",
+        "--browser-exporter",
+        parse_choice("zipkin", "otlp"),
+    ),
+    Setting(
         "browser_zipkin_endpoint",
         "JOURNEY_BROWSER_ZIPKIN_ENDPOINT",
         None,
         "where the browser sends its spans (default: the backend's endpoint)",
         "--browser-zipkin-endpoint",
+        parse_url,
+    ),
+    Setting(
+        "browser_otlp_endpoint",
+        "JOURNEY_BROWSER_OTLP_ENDPOINT",
+        None,
+        "the full URL the browser posts OTLP spans to (default: the backend's, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or "
+        "OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces)",
+        "--browser-otlp-endpoint",
         parse_url,
     ),
     Setting(

@@ -23,7 +23,7 @@ from common import tracing
 
 
 def build_tracer_provider(settings: dict[str, Any]) -> trace.TracerProvider:
-    """The SDK pipeline from settings: resource, sampler (OTEL_TRACES_SAMPLER), batch export to Zipkin."""
+    """The SDK pipeline from settings: resource, sampler (OTEL_TRACES_SAMPLER), batch export (OTEL_TRACES_EXPORTER)."""
     from . import __version__
 
     return tracing.build_tracer_provider(settings, __version__)

@@ -8,15 +8,25 @@ from urllib.parse import urlsplit
 
 from flask import Flask, abort, jsonify, request, send_from_directory
 
+from common.telemetry_settings import otlp_traces_endpoint
+
 DEFAULT_FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend" / "dist"
+
+
+def browser_exporter(settings: dict[str, Any]) -> str:
+    """zipkin or otlp: JOURNEY_BROWSER_EXPORTER, else the backend's own exporter when the browser has it."""
+    if settings["browser_exporter"]:
+        return settings["browser_exporter"]
+    return "otlp" if settings["traces_exporter"] == "otlp" else "zipkin"
 
 
 def browser_config(settings: dict[str, Any], app_origin: str) -> dict[str, Any]:
     """What the browser's telemetry needs at run time; nothing of it is baked into the build."""
-    endpoint = settings["browser_zipkin_endpoint"] or settings["zipkin_endpoint"]
     return {
         "serviceName": "frontend",
-        "zipkinEndpoint": endpoint,
+        "exporter": browser_exporter(settings),
+        "zipkinEndpoint": settings["browser_zipkin_endpoint"] or settings["zipkin_endpoint"],
+        "otlpEndpoint": settings["browser_otlp_endpoint"] or otlp_traces_endpoint(settings),
         "viewerUrl": settings["viewer_url"],
         "viewerKind": settings["viewer_kind"],
         "batchDelayMs": settings["bsp_schedule_delay_ms"],

@@ -1,7 +1,8 @@
 """The tracing pipeline every Journey service starts from: one entry function per job.
 
 `build_tracer_provider` makes the SDK pipeline (resource, sampler from the standard OTEL_* variables,
-session id on every span, batch export to Zipkin). `instrument_http` gives a Flask app its SERVER
+session id on every span, batch export by the exporter OTEL_TRACES_EXPORTER names: `span_exporter`,
+Zipkin by default, or the stock OTLP/HTTP exporter). `instrument_http` gives a Flask app its SERVER
 spans from the stock opentelemetry-instrumentation-flask, with what Journey adds through the
 package's own options: the `traceresponse` header (its response hook) and no spans for readiness
 probes and static files (its excluded URLs). The backend and the ratings service call both; only a
@@ -19,10 +20,11 @@ from opentelemetry import metrics, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from . import conventions as attrs
 from .session import known_session
+from .telemetry_settings import otlp_traces_endpoint
 
 # not traced: readiness probes and the built frontend's files (regular expressions on the request URL)
 UNTRACED_URLS = r"://[^/?]+/health$,://[^/?]+/assets/"
@@ -30,11 +32,9 @@ SEMCONV_OPT_IN = "OTEL_SEMCONV_STABILITY_OPT_IN"
 
 
 def build_tracer_provider(settings: dict[str, Any], service_version: str) -> trace.TracerProvider:
-    """The SDK pipeline from settings: resource, sampler (OTEL_TRACES_SAMPLER), batch export to Zipkin."""
+    """The SDK pipeline from settings: resource, sampler (OTEL_TRACES_SAMPLER), batch export (OTEL_TRACES_EXPORTER)."""
     if settings["sdk_disabled"]:
         return trace.NoOpTracerProvider()
-    from .zipkin_export import zipkin_exporter
-
     resource = Resource.create(
         {
             attrs.SERVICE_NAME: settings["service_name"],
@@ -44,13 +44,38 @@ def build_tracer_provider(settings: dict[str, Any], service_version: str) -> tra
     )
     provider = TracerProvider(resource=resource)  # sampler from OTEL_TRACES_SAMPLER(_ARG)
     provider.add_span_processor(SessionIdSpanProcessor())
+    exporter = span_exporter(settings)
+    if exporter is None:  # OTEL_TRACES_EXPORTER=none: spans are made (and traceresponse sent), not exported
+        return provider
     # A bounded queue (2048 spans): with the collector down, spans are dropped, never piled up.
     # Batches of at most 128: encoding holds the interpreter, so a request waits less behind it.
-    exporter = zipkin_exporter(settings["zipkin_endpoint"])
     provider.add_span_processor(
         BatchSpanProcessor(exporter, schedule_delay_millis=settings["bsp_schedule_delay_ms"], max_export_batch_size=128)
     )
     return provider
+
+
+def span_exporter(settings: dict[str, Any]) -> SpanExporter | None:
+    """The exporter OTEL_TRACES_EXPORTER names: zipkin (Journey's own, common/zipkin_export.py), otlp (the stock
+    OTLP/HTTP exporter, protobuf or JSON), console (the SDK's), or none."""
+    chosen = settings["traces_exporter"]
+    if chosen == "zipkin":
+        from .zipkin_export import zipkin_exporter
+
+        return zipkin_exporter(settings["zipkin_endpoint"])
+    if chosen == "otlp":
+        if settings["otlp_protocol"] == "http/json":
+            from opentelemetry.exporter.otlp.json.http.trace_exporter import OTLPSpanExporter
+        else:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        # endpoint and timeout from Journey's settings (the spec's milliseconds); headers, compression and
+        # certificates the exporter reads from OTEL_EXPORTER_OTLP_* itself
+        return OTLPSpanExporter(endpoint=otlp_traces_endpoint(settings), timeout=settings["otlp_timeout_ms"] / 1000)
+    if chosen == "console":
+        from opentelemetry.sdk.trace.export import ConsoleSpanExporter
+
+        return ConsoleSpanExporter()
+    return None
 
 
 class SessionIdSpanProcessor(SpanProcessor):

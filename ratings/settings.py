@@ -4,15 +4,15 @@ from common.settings import Setting, parse_non_negative_int, parse_port
 from common.telemetry_settings import (
     BATCH_DELAY,
     ENVIRONMENT,
+    EXPORT_SETTINGS,
     SDK_DISABLED,
     SEMCONV_OPT_IN,
-    ZIPKIN_ENDPOINT,
     service_name,
 )
 
 SETTINGS = [
     service_name("ratings"),
-    ZIPKIN_ENDPOINT,
+    *EXPORT_SETTINGS,
     BATCH_DELAY,
     SDK_DISABLED,
     SEMCONV_OPT_IN,
