@@ -1,4 +1,6 @@
-// Bundle the app with esbuild into dist/ (index.html + assets/app.js + assets/app.css).
+// Bundle the app with esbuild into dist/ (index.html + assets/app.js + assets/app.css). Code loaded
+// with import() becomes a chunk of its own (assets/chunks/): the OTLP exporter is fetched only by a
+// page whose config chooses it, so the default (Zipkin) page does not carry it.
 
 import { copyFile, mkdir, rm } from 'node:fs/promises';
 import { build } from 'esbuild';
@@ -6,13 +8,15 @@ import { build } from 'esbuild';
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist/assets', { recursive: true });
 await build({
-  entryPoints: ['src/main.js'],
+  entryPoints: { app: 'src/main.js' },
   bundle: true,
   minify: true,
   sourcemap: true,
   format: 'esm',
+  splitting: true,
   target: ['es2020'],
-  outfile: 'dist/assets/app.js',
+  outdir: 'dist/assets',
+  chunkNames: 'chunks/[name]-[hash]',
   logLevel: 'warning',
 });
 await copyFile('src/app.css', 'dist/assets/app.css');

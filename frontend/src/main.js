@@ -14,9 +14,21 @@ async function loadConfig() {
   return response.json();
 }
 
+// Tracing never stops the app: if its set-up fails (the OTLP exporter's chunk could not be loaded, say),
+// the app runs untraced and says why in the console.
+async function startTelemetry(config) {
+  if (!config.tracing) return new UntracedActions();
+  try {
+    return await initTelemetry(config);
+  } catch (error) {
+    console.error('Journey runs untraced: the tracing set-up failed', error);
+    return new UntracedActions();
+  }
+}
+
 async function main() {
   const config = await loadConfig();
-  const actions = config.tracing ? initTelemetry(config) : new UntracedActions();
+  const actions = await startTelemetry(config);
   const onTraced = mountTracePanel(document.querySelector('#trace-panel'), config);
   const views = {
     talks: createTalksView(actions, onTraced),

@@ -1,9 +1,10 @@
 // The one place the browser's tracing is set up. `initTelemetry(config)` builds the provider,
-// the Zipkin export and the instrumentations from /config.json, and returns the `UserActions`
-// every view uses to make a user action one trace (user-actions.js). Stock OpenTelemetry packages
-// wherever they do the job (SDK, sampler, propagators, document load, the session span processor);
-// our own code where a test shows they do not: user-actions.js, http-span.js and
-// zipkin-transport.js, each naming the package it stands in for and the test.
+// the export (Zipkin or OTLP, as config.exporter says) and the instrumentations from /config.json,
+// and returns the `UserActions` every view uses to make a user action one trace (user-actions.js).
+// Stock OpenTelemetry packages wherever they do the job (SDK, sampler, propagators, document load,
+// the session span processor, the OTLP exporter); our own code where a test shows they do not:
+// user-actions.js, http-span.js and zipkin-transport.js, each naming the package it stands in for
+// and the test.
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';
@@ -18,8 +19,20 @@ import { currentSessionId } from './session.js';
 import { UserActions } from './user-actions.js';
 import { ZipkinKeepaliveExporter } from './zipkin-transport.js';
 
-/** Build the tracing pipeline from the runtime config; returns the user actions the app uses. */
-export function initTelemetry(config) {
+// Batches stay under keepalive's 64 kB body limit, so a batch sent as the page closes still leaves.
+// An OTLP JSON span takes about 1.5 times the bytes of a Zipkin one (every attribute a typed object).
+const MAX_BATCH = { zipkin: 64, otlp: 32 };
+
+/** The exporter config.exporter chooses: Zipkin v2 JSON (the default), or OTLP/HTTP JSON. */
+async function spanExporter(config) {
+  if (config.exporter !== 'otlp') return new ZipkinKeepaliveExporter(config.zipkinEndpoint);
+  // the stock exporter, in a chunk of its own (build.mjs): a page that exports to Zipkin never loads it
+  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+  return new OTLPTraceExporter({ url: config.otlpEndpoint });
+}
+
+/** Build the tracing pipeline from the runtime config; resolves to the user actions the app uses. */
+export async function initTelemetry(config) {
   const provider = new WebTracerProvider({
     // head sampling: the decision is made once, at the root (a user action), and travels in
     // traceparent's flags; the backend's parent-based sampler follows it, so traces stay whole
@@ -32,12 +45,12 @@ export function initTelemetry(config) {
     spanProcessors: [
       // session.id on every span, so all spans of a session form its journey (the id: session.js)
       createSessionSpanProcessor({ getSessionId: currentSessionId }),
-      // flushes by itself when the page is hidden or closed, so the last action's spans still leave
-      // batches of at most 64 spans stay under keepalive's 64 kB body limit
-      new BatchSpanProcessor(new ZipkinKeepaliveExporter(config.zipkinEndpoint), {
+      // flushes by itself when the page is hidden or closed, so the last action's spans still leave;
+      // a bounded queue: with the collector down, spans are dropped, never piled up
+      new BatchSpanProcessor(await spanExporter(config), {
         scheduledDelayMillis: config.batchDelayMs,
         maxQueueSize: 1000,
-        maxExportBatchSize: 64,
+        maxExportBatchSize: MAX_BATCH[config.exporter] ?? MAX_BATCH.zipkin,
       }),
     ],
   });
