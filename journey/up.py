@@ -40,6 +40,15 @@ UP_SETTINGS = [
         "--store",
         parse_choice(*STORES),
     ),
+    Setting(
+        "exporter",
+        "JOURNEY_EXPORTER",
+        "zipkin",
+        "how the backend, the ratings service and the browser send their spans: zipkin (Zipkin v2 JSON) or otlp "
+        "(OTLP/HTTP to the collector's /v1/traces; needs --store journey)",
+        "--exporter",
+        parse_choice("zipkin", "otlp"),
+    ),
 ]
 
 READY_TIMEOUT_S = {"journey": 30, "zipkin": 120}  # a JVM on a busy laptop takes its time
@@ -56,9 +65,13 @@ def child_commands(config: dict, zipkin: list[str] | None = None) -> dict[str, l
         if zipkin
         else {"collector": [*journey, "collector", "--port", str(cport), "--data-dir", data_dir]}
     )
+    # with --exporter otlp every side posts OTLP/HTTP to the collector's /v1/traces instead
+    otlp = ["--traces-exporter", "otlp", "--otlp-endpoint", f"http://127.0.0.1:{cport}"]
+    browser_otlp = ["--browser-exporter", "otlp", "--browser-otlp-endpoint", f"http://localhost:{cport}/v1/traces"]
+    exporting = otlp if config.get("exporter") == "otlp" else []
     return {
         **store,
-        "ratings": [*journey, "ratings", "--port", str(rport), "--zipkin-endpoint", spans],
+        "ratings": [*journey, "ratings", "--port", str(rport), "--zipkin-endpoint", spans, *exporting],
         "backend": [
             *journey,
             "backend",
@@ -77,6 +90,8 @@ def child_commands(config: dict, zipkin: list[str] | None = None) -> dict[str, l
             "zipkin" if zipkin else "journey",
             "--ratings-url",
             f"http://127.0.0.1:{rport}",
+            *exporting,
+            *(browser_otlp if exporting else []),
         ],
     }
 
@@ -131,6 +146,11 @@ def run(config: dict) -> int:
         raise SettingError("journey up needs fixed ports (0 is only for the single-service commands)")
     if len(set(ports.values())) < len(ports):
         raise SettingError("--port, --collector-port and --ratings-port must differ")
+    if store == "zipkin" and config["exporter"] == "otlp":
+        raise SettingError(
+            f"--exporter otlp needs --store journey: zipkin-server {ZIPKIN_VERSION} has no OTLP receiver "
+            "without the zipkin-otel module"
+        )
     busy = [f"{port} ({name})" for name, port in ports.items() if _in_use(port)]
     if busy:
         # checked first: otherwise the servers already there would answer /health for ours
@@ -164,10 +184,12 @@ def run(config: dict) -> int:
                 return 1
             time.sleep(0.2)
         kind = f"   (the real Zipkin {ZIPKIN_VERSION}, spans in memory)" if zipkin else ""
+        sent = "OTLP/HTTP to /v1/traces" if config["exporter"] == "otlp" else "Zipkin v2 JSON to /api/v2/spans"
         print(
             "\nJourney is up:\n"
             f"  app:    http://localhost:{config['port']}/\n"
             f"  traces: http://localhost:{config['collector_port']}/zipkin/{kind}\n"
+            f"  spans:  {sent}, from the browser, the backend and the ratings service\n"
             f"  (ratings service on port {config['ratings_port']})\n"
             "Ctrl-C stops them all.\n",
             flush=True,

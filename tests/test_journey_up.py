@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 import requests
 from support import ROOT, poll_until
 
@@ -16,7 +17,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
+@pytest.mark.parametrize("exporter", ["zipkin", "otlp"])
+def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path, exporter):
     port, collector_port, ratings_port = free_port(), free_port(), free_port()
     log = tmp_path / "up.log"
     with log.open("w") as out:
@@ -34,6 +36,8 @@ def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
                 str(ratings_port),
                 "--data-dir",
                 str(tmp_path / "data"),
+                "--exporter",
+                exporter,
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -46,6 +50,9 @@ def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
         assert f"http://localhost:{port}/" in text and f"http://localhost:{collector_port}/zipkin/" in text
         config = requests.get(f"http://127.0.0.1:{port}/config.json", timeout=5).json()
         assert config["zipkinEndpoint"] == f"http://localhost:{collector_port}/api/v2/spans"
+        assert config["exporter"] == exporter and ("OTLP/HTTP" in text) == (exporter == "otlp")
+        if exporter == "otlp":
+            assert config["otlpEndpoint"] == f"http://localhost:{collector_port}/v1/traces"
         answer = requests.post(
             f"http://127.0.0.1:{port}/graphql", timeout=10, json={"query": "query Probe { recommendations { id } }"}
         ).json()
@@ -57,6 +64,13 @@ def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path):
             ),
             "the backend's and the ratings service's spans in the collector",
         )
+        # the Zipkin exporter writes the resource's service.name as a tag too; OTLP's mapping to Zipkin keeps it
+        # only as the span's localEndpoint: which of the two carried the ratings service's spans
+        stored = requests.get(
+            f"http://127.0.0.1:{collector_port}/api/v2/traces", params={"serviceName": "ratings"}, timeout=5
+        ).json()
+        tagged = {"service.name" in span.get("tags", {}) for trace in stored for span in trace}
+        assert tagged == {exporter == "zipkin"}, stored
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=20) == 0
     finally:
