@@ -167,6 +167,14 @@ def test_every_row_reads_each_span_name_and_the_service_called(viewer):
     assert page.locator("li.row").nth(1).locator(".detail").is_visible()
 
 
+def test_no_template_text_leaks_onto_a_page(viewer):
+    page, url = viewer
+    for path in ("/zipkin/", "/zipkin/traces/f1", "/zipkin/journeys/s-view", "/zipkin/dependency"):
+        page.goto(f"{url}{path}")
+        text = page.locator("body").text_content()
+        assert not any(mark in text for mark in ("{#", "#}", "{%", "%}", "{{", "}}")), (path, text[:300])
+
+
 def test_the_trace_id_box_jumps_to_a_trace(viewer):
     page, url = viewer
     page.goto(f"{url}/zipkin/")
