@@ -276,9 +276,9 @@ def test_without_a_chapter_the_checkpoints_are_listed():
     assert all(f"{p.number:>2}  {p.slug}" in result.stdout for p in CHECKPOINTS)
 
 
-def test_the_sampling_checkpoint_catches_a_backend_that_samples_on_its_own(browser, collector, tmp_path):
-    """Chapter 9's first step, for real: the backend with traceidratio ignores the browser's decision."""
-    backend = start_server(
+def sampling_backend(collector, tmp_path, sampler: str):
+    """A backend of chapter 9's steps: its own sampler, at 0.3, so about 2 in 3 of its own decisions drop."""
+    return start_server(
         [
             "backend",
             "--db",
@@ -290,16 +290,20 @@ def test_the_sampling_checkpoint_catches_a_backend_that_samples_on_its_own(brows
             "--ratings-url",
             "http://127.0.0.1:9",
         ],
-        "backend-ratio",
+        f"backend-{sampler}",
         tmp_path,
-        env={"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.3"},
+        env={"OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": "0.3"},
     )
+
+
+def search_traces(browser, collector, app: str, words: list[str], total: int) -> None:
+    """An attendee's searches in the app, until the collector has `total` search traces from the browser."""
     context = browser.new_context()
     try:
         page = context.new_page()
-        page.goto(backend.url)
+        page.goto(app)
         page.get_by_role("status").filter(has_text="9 talks").wait_for()
-        for word in ["kubernetes", "patterns", "data", "delivery", "tracing"] * 3:  # 15 searches: ~10 broken
+        for word in words:
             page.get_by_label("Search").fill(word)
             page.get_by_role("button", name="Search").click()
             page.get_by_role("status").filter(has_text=re.compile(r"^\d+ talks?$")).wait_for()
@@ -308,21 +312,45 @@ def test_the_sampling_checkpoint_catches_a_backend_that_samples_on_its_own(brows
                 len(
                     requests.get(
                         f"{collector.url}/api/v2/traces",
-                        params={"serviceName": "frontend", "spanName": "search talks", "limit": 50},
+                        params={"serviceName": "frontend", "spanName": "search talks", "limit": 100},
                         timeout=5,
                     ).json()
                 )
-                >= 15
+                >= total
             ),
-            "the browser's 15 search traces",
+            f"the browser's {total} search traces",
         )
-        time.sleep(3.5)  # the check leaves traces younger than 3 s alone: their spans may still be on the way
-        result = journey_check("9", "--collector", collector.url)
     finally:
         context.close()
+    time.sleep(3.5)  # the check leaves traces younger than 3 s alone: their spans may still be on the way
+
+
+def test_the_sampling_checkpoint_fails_on_a_backend_that_samples_on_its_own_and_passes_once_it_follows(
+    browser, collector, tmp_path
+):
+    """Chapter 9's steps, for real: traceidratio breaks traces; after a restart with parentbased_traceidratio the
+    check judges the traces since the restart, not the broken ones still in its 15-minute lookback."""
+    words = ["kubernetes", "patterns", "data", "delivery", "tracing"]
+    backend = sampling_backend(collector, tmp_path, "traceidratio")
+    try:
+        search_traces(browser, collector, backend.url, words * 3, 15)  # 15 searches: ~10 broken
+        broken = journey_check("9", "--collector", collector.url)
+    finally:
         backend.stop()
-    assert result.returncode == 1, result.stdout
-    assert "some traces are broken" in result.stdout and "parentbased_traceidratio" in result.stdout
+    assert broken.returncode == 1, broken.stdout
+    assert "some traces are broken" in broken.stdout and "parentbased_traceidratio" in broken.stdout
+    assert "since the backend started at" in broken.stdout, broken.stdout
+
+    backend = sampling_backend(collector, tmp_path, "parentbased_traceidratio")
+    try:
+        search_traces(browser, collector, backend.url, words, 15 + 5)
+        fixed = journey_check("9", "--collector", collector.url)
+    finally:
+        backend.stop()
+    assert fixed.returncode == 0, fixed.stdout
+    assert fixed.stdout.startswith("PASS  chapter 9 (sampling)"), fixed.stdout
+    assert re.search(r"judged: traces since the backend restarted at \d\d:\d\d:\d\d", fixed.stdout), fixed.stdout
+    assert "0 missing the backend's part" in fixed.stdout, fixed.stdout
 
 
 def test_wait_also_waits_for_a_collector_that_is_still_starting(tmp_path):

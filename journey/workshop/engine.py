@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..shapes import Expect, ShapeFile, explain, service
 from ..zipkin_client import ZipkinClient
 
 SESSION = "session.id"
+INSTANCE = "service.instance.id"  # a resource attribute, new each time a process starts; a tag on each of its spans
 
 
 @dataclass(frozen=True)
@@ -67,14 +68,74 @@ def root_span(spans: list[dict]) -> dict | None:
     return next((s for s in spans if "parentId" not in s), None)
 
 
-def candidates(api: ZipkinClient, scope: Scope, svc: str, span: str | None, limit: int = 10) -> list[list[dict]]:
-    """The attendee's traces with a span `span` of `svc`, newest first (or just the one asked for)."""
+def candidates(
+    api: ZipkinClient, scope: Scope, svc: str, span: str | None, limit: int = 10, where: str | None = None
+) -> list[list[dict]]:
+    """The attendee's traces with a span `span` of `svc` (tags `where`), newest first (or just the one asked)."""
     if scope.trace_id:
         spans = api.trace(scope.trace_id)
         return [spans] if spans else []
-    query = f"{SESSION}={scope.session}" if scope.session else None
+    query = " and ".join(q for q in (f"{SESSION}={scope.session}" if scope.session else None, where) if q) or None
     traces = api.traces(svc, span, query, scope.lookback_ms, limit)
     return [spans for spans in traces if not _synthetic(spans)]
+
+
+def started_us(spans: list[dict]) -> int:
+    """When the trace began (its earliest span), in epoch microseconds."""
+    return min((s.get("timestamp") for s in spans if s.get("timestamp")), default=0)
+
+
+@dataclass(frozen=True)
+class Since:
+    """The traces made since `svc`'s newest process started: a check judges the attendee's latest change."""
+
+    svc: str
+    instance: str
+    started_us: int  # the process's first span in scope: about when it started
+    restarted: bool  # an older process of `svc` has spans in scope too
+
+    def words(self) -> str:
+        """The window in words: "traces since the backend restarted at 20:31:05"."""
+        clock = time.strftime("%H:%M:%S", time.localtime(self.started_us / 1_000_000))
+        return f"traces since the {self.svc} {'restarted' if self.restarted else 'started'} at {clock}"
+
+    def holds(self, spans: list[dict]) -> bool:
+        """Whether the trace was made by this process, or began after it started."""
+        return started_us(spans) >= self.started_us or any(
+            (s.get("tags") or {}).get(INSTANCE) == self.instance for s in spans
+        )
+
+    def scope(self, scope: Scope) -> Scope:
+        """`scope` narrowed to the window (with a minute to spare: the filter is `holds`)."""
+        since_ms = time.time() * 1000 - self.started_us / 1000
+        return replace(scope, lookback_ms=int(min(scope.lookback_ms, since_ms + 60_000)))
+
+
+def since_start(api: ZipkinClient, scope: Scope, svc: str, limit: int = 1000) -> Since | None:
+    """When `svc`'s newest process (its service.instance.id tag) made its first span in scope; None if untold."""
+    if scope.trace_id:
+        return None
+    recent = api.traces(svc, None, None, scope.lookback_ms, 100)
+    instances = [
+        (s.get("tags") or {}).get(INSTANCE) for spans in recent for s in spans if service(s) == svc
+    ]  # newest trace first
+    newest = next((i for i in instances if i), None)
+    if newest is None:
+        return None
+    # Zipkin answers the newest `limit` traces: past that, the window starts later than the process, never earlier
+    own = api.traces(svc, None, f"{INSTANCE}={newest}", scope.lookback_ms, limit)
+    first = min(
+        (
+            s["timestamp"]
+            for spans in own
+            for s in spans
+            if (s.get("tags") or {}).get(INSTANCE) == newest and s.get("timestamp")
+        ),
+        default=None,
+    )
+    if first is None:
+        return None
+    return Since(svc, newest, first, any(i and i != newest for i in instances))
 
 
 def age(spans: list[dict]) -> str:

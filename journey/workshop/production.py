@@ -7,7 +7,7 @@ import time
 
 from ..shapes import find
 from ..zipkin_client import ZipkinClient
-from .engine import Scope, Verdict, candidates, none_found
+from .engine import INSTANCE, Scope, Verdict, candidates, none_found, since_start
 from .tracing import SEARCH_TODO, click_to_database
 
 
@@ -23,9 +23,16 @@ def sampling(api: ZipkinClient, scope: Scope, settle_s: float = 3.0) -> Verdict:
             if max(s.get("timestamp", 0) + s.get("duration", 0) for s in t) < now_us - settle_s * 1_000_000
         ]
 
-    settled = settled_(candidates(api, scope, "frontend", "post", limit=100))
+    # judge the traces made since the backend last started: the broken ones of step 2 are not the fix's
+    since = since_start(api, scope, "backend")
+    window = since.scope(scope) if since else scope
+    settled = [
+        t for t in settled_(candidates(api, window, "frontend", "post", limit=100)) if not since or since.holds(t)
+    ]
     if not settled:
-        return none_found(f"trace older than {settle_s:g} s with a call to the backend", scope, todo)
+        if since:
+            todo = f"{todo} (judged: {since.words()})"
+        return none_found(f"trace older than {settle_s:g} s with a call to the backend", window, todo)
     broken = []
     for spans in settled:
         servers = {s.get("parentId") for s in find(spans, "backend", "post /graphql")}
@@ -34,13 +41,17 @@ def sampling(api: ZipkinClient, scope: Scope, settle_s: float = 3.0) -> Verdict:
             broken.append(spans[0]["traceId"])
     orphans = [
         t[0]["traceId"]
-        for t in settled_(candidates(api, scope, "backend", "post /graphql", limit=100))
+        for t in settled_(
+            candidates(api, window, "backend", "post /graphql", 100, f"{INSTANCE}={since.instance}" if since else None)
+        )
         if not find(t, "frontend", "post") and any("parentId" in s for s in find(t, "backend", "post /graphql"))
     ]
     details = [
         f"{len(settled)} traces of yours with calls to the backend, {len(broken)} missing the backend's part; "
         f"{len(orphans)} backend requests whose browser side was not kept"
     ]
+    if since:
+        details.insert(0, f"judged: {since.words()} (older traces are not your latest change's)")
     if broken or orphans:
         example = (broken or orphans)[0]
         details += [
