@@ -353,6 +353,50 @@ def test_the_sampling_checkpoint_fails_on_a_backend_that_samples_on_its_own_and_
     assert "0 missing the backend's part" in fixed.stdout, fixed.stdout
 
 
+def test_the_n_plus_one_checkpoint_does_not_pass_on_a_search_too_small_to_show_it(browser, collector, tmp_path):
+    """Chapter 5's exercise ends on 'caching' (1 talk): with the N+1 planted, one query per talk is one query."""
+    backend = start_server(
+        [
+            "backend",
+            "--db",
+            str(tmp_path / "app.db"),
+            "--zipkin-endpoint",
+            f"{collector.url}/api/v2/spans",
+            "--batch-delay",
+            "100",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+        ],
+        "backend-planted",
+        tmp_path,
+    )
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(backend.url)
+        page.get_by_role("status").filter(has_text="9 talks").wait_for()
+        page.get_by_label("Search").fill("caching")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_role("status").filter(has_text="1 talk").wait_for()
+        searched = poll_until(lambda: page.locator("#trace-id").text_content(), "the search's trace id")
+        poll_until(
+            lambda: requests.get(f"{collector.url}/api/v2/trace/{searched}", timeout=5).json(), "the search's trace"
+        )
+        time.sleep(1.5)  # all of its spans reach the collector
+        too_few = journey_check("5", "--collector", collector.url)  # the page's first load is not a search
+        page.get_by_label("Search").fill("")
+        page.get_by_role("button", name="Search").click()
+        page.get_by_role("status").filter(has_text="9 talks").wait_for()
+        all_talks = journey_check("5", "--collector", collector.url, "--wait", "10")
+    finally:
+        context.close()
+        backend.stop()
+    assert too_few.returncode == 1, too_few.stdout
+    assert f"your newest search ({searched}) showed 1 talk: too few to tell" in too_few.stdout, too_few.stdout
+    assert "search for something with several talks, e.g. clear the search box" in too_few.stdout
+    assert all_talks.returncode == 1 and "runs the same query 9 times: an N+1" in all_talks.stdout, all_talks.stdout
+
+
 def test_wait_also_waits_for_a_collector_that_is_still_starting(tmp_path):
     import socket
 
