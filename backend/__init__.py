@@ -21,7 +21,7 @@ __version__ = "0.1.0"
 
 def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.TracerProvider | None = None) -> Flask:
     """Build the backend; `config` overrides settings, `tracer_provider` defaults to the global one."""
-    from . import data, telemetry, web
+    from . import data, errors, telemetry, web
     from .context import Fixes
     from .ratings_client import RatingsClient
     from .schema import build_schema
@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
     fixes = Fixes.from_settings(settings)
     ratings = RatingsClient(telemetry.http_client(settings["ratings_url"], "ratings", provider), fixes.slow_ratings)
     schema = build_schema(telemetry.graphql_extensions(provider, settings))
+    errors.quiet_planted_failures()
 
     @app.errorhandler(413)
     def too_large(_error):

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from typing import TYPE_CHECKING
 
 from opentelemetry import trace
 
 from . import planner
-from .context import Fixes
+
+if TYPE_CHECKING:  # context.py imports errors.py, which imports this module's PlantedWriteFailure
+    from .context import Fixes
 
 FEEDBACK_ATTEMPTS = 3  # with the fix on; without it, one attempt
+
+
+class PlantedWriteFailure(sqlite3.OperationalError):
+    """A write failed by the planted problem, not by the database: the log gives it one line (errors.py)."""
 
 
 def record_feedback(db: sqlite3.Connection, row: planner.FeedbackRow, session_id: str, fixes: Fixes) -> None:
@@ -29,7 +36,7 @@ def record_feedback(db: sqlite3.Connection, row: planner.FeedbackRow, session_id
                 # were locked by another writer; --fix-flaky-write retries, and the insert is
                 # idempotent (keyed by the feedback id), so a retry can never count twice.
                 if attempt == 1 and random.random() < fixes.flaky_write_rate:
-                    raise sqlite3.OperationalError("database is locked (simulated by the planted flaky write)")
+                    raise PlantedWriteFailure("database is locked (simulated by the planted flaky write)")
             return
         except sqlite3.OperationalError as error:
             if attempt == attempts:

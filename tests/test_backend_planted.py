@@ -9,6 +9,7 @@ from backend_support import GraphQLClient, RatingsServer, planner_app
 from conftest import start_server
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
+from support import poll_until
 
 SHOW_TALKS = "query ShowTalks { talks(limit: 9) { items { title audiences speakers { name } } } }"
 RATE = 'mutation SubmitFeedback { submitFeedback(talkId: "2", rating: 5) { id } }'
@@ -151,3 +152,64 @@ def test_export_failures_are_logged_once_and_recovery_too(caplog):
     messages = [r.getMessage() for r in caplog.records]
     assert len(messages) == 2 and "dropping them" in messages[0] and "(10 dropped meanwhile)" in messages[1]
     assert (exporter.dropped, exporter.exported) == (10, 1)
+
+
+def test_a_planted_write_failure_is_one_line_in_the_demo_log_without_a_traceback(tmp_path):
+    backend = start_server(
+        [
+            "backend",
+            "--db",
+            str(tmp_path / "app.db"),
+            "--zipkin-endpoint",
+            "http://127.0.0.1:9/api/v2/spans",
+            "--ratings-url",
+            "http://127.0.0.1:9",
+            "--flaky-write-rate",
+            "1",
+        ],
+        "backend-flaky",
+        tmp_path,
+    )
+    try:
+        before = backend.log()
+        answer = requests.post(
+            f"{backend.url}/graphql", json={"query": RATE}, headers={"baggage": "session.id=s-quiet"}, timeout=5
+        ).json()
+        assert answer["errors"][0]["message"] == "Unexpected error."
+        poll_until(lambda: "feedback write failed" in backend.log(), "the failure's log line")
+        time.sleep(0.3)  # anything else it would print
+        log = backend.log()[len(before) :]
+    finally:
+        backend.stop()
+    lines = [line for line in log.splitlines() if "database is locked" in line or line.startswith(" ")]
+    assert len(lines) == 1 and lines[0].startswith("feedback write failed: database is locked"), log
+    assert "Traceback" not in log, log
+
+
+def test_an_unexpected_error_keeps_its_traceback_in_the_log(caplog):
+    import sqlite3
+
+    from strawberry.utils.logging import StrawberryLogger
+
+    from backend import errors
+
+    class Failed:
+        def __init__(self, error):
+            self.original_error = error
+
+        def __str__(self):
+            return str(self.original_error)
+
+    errors.quiet_planted_failures()
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        for error in (sqlite3.OperationalError("disk I/O error"), errors.PlantedWriteFailure("database is locked")):
+            try:
+                raise error
+            except sqlite3.OperationalError as raised:
+                StrawberryLogger.error(Failed(raised))
+    unexpected, planted = caplog.records
+    assert unexpected.exc_info and unexpected.exc_info[1].args == ("disk I/O error",)
+    assert (
+        planted.exc_info is None
+        and planted.getMessage() == "feedback write failed: database is locked; its trace has the stack"
+    )
