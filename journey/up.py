@@ -52,6 +52,8 @@ UP_SETTINGS = [
 ]
 
 READY_TIMEOUT_S = {"journey": 30, "zipkin": 120}  # a JVM on a busy laptop takes its time
+RELEASE_TIMEOUT_S = 5.0  # a demo stopped just before may take a few seconds to let its ports go
+OTHER_PORTS = "choose other ports (--port, --collector-port, --ratings-port)"
 
 
 def child_commands(config: dict, zipkin: list[str] | None = None) -> dict[str, list[str]]:
@@ -125,6 +127,18 @@ def _healthy(port: int) -> bool:
         return False
 
 
+def held_ports(ports: dict[str, int], timeout_s: float = RELEASE_TIMEOUT_S) -> tuple[list[str], list[str]]:
+    """The ports not free, as "8001 (ratings)": (those a running server answers /health on, at once;
+    those still held after `timeout_s` with nothing answering: a demo still stopping, or another program)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        held = {name: port for name, port in ports.items() if _in_use(port)}
+        answering = [f"{port} ({name})" for name, port in held.items() if _healthy(port)]
+        if not held or answering or time.monotonic() > deadline:
+            return answering, [] if answering else [f"{port} ({name})" for name, port in held.items()]
+        time.sleep(0.2)
+
+
 def _stop(children: dict[str, subprocess.Popen]) -> None:
     for child in children.values():
         if child.poll() is None:
@@ -151,12 +165,19 @@ def run(config: dict) -> int:
             f"--exporter otlp needs --store journey: zipkin-server {ZIPKIN_VERSION} has no OTLP receiver "
             "without the zipkin-otel module"
         )
-    busy = [f"{port} ({name})" for name, port in ports.items() if _in_use(port)]
-    if busy:
-        # checked first: otherwise the servers already there would answer /health for ours
+    # checked first: otherwise the servers already there would answer /health for ours
+    running, stuck = held_ports(ports)
+    if running:
         print(
-            f"journey up: port {', '.join(busy)} already in use: is another `make demo` running? "
-            "Stop it, or choose other ports (--port, --collector-port, --ratings-port).",
+            f"journey up: port {', '.join(running)} already in use: a server answers /health there; is another "
+            f"`make demo` running? Stop it, or {OTHER_PORTS}.",
+            file=sys.stderr,
+        )
+        return 1
+    if stuck:
+        print(
+            f"journey up: port {', '.join(stuck)} still held after {RELEASE_TIMEOUT_S:g} s, and nothing answers "
+            f"there: a demo still stopping, or another program. Try again in a moment, or {OTHER_PORTS}.",
             file=sys.stderr,
         )
         return 1

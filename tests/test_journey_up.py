@@ -1,10 +1,13 @@
 """`journey up`: both servers start, the backend exports to the collector, Ctrl-C stops both."""
 
+import http.server
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 import requests
@@ -93,28 +96,69 @@ def test_up_refuses_one_port_for_both(tmp_path):
     assert result.returncode == 2 and "must differ" in result.stderr
 
 
-def test_up_refuses_a_port_another_demo_holds_before_starting_anything(tmp_path):
-    with socket.create_server(("127.0.0.1", 0)) as held:  # a stale demo still listening
+def up(tmp_path, ports: dict[str, int], **kwargs) -> subprocess.Popen:
+    """`journey up` on these ports (any not given: a free one), its output in tmp_path/up.log."""
+    ports = {"port": free_port(), "collector-port": free_port(), "ratings-port": free_port(), **ports}
+    flags = [item for name, port in ports.items() for item in (f"--{name}", str(port))]
+    return subprocess.Popen(
+        [sys.executable, "-m", "journey", "up", *flags, "--data-dir", str(tmp_path / "data")],
+        stdout=(tmp_path / "up.log").open("w"),
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        **kwargs,
+    )
+
+
+def test_up_refuses_a_port_another_demo_answers_on_at_once(tmp_path):
+    class Health(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Health)  # a running demo's ratings service
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        started = time.monotonic()
+        result = up(tmp_path, {"ratings-port": other.server_address[1]})
+        assert result.wait(timeout=30) == 1
+        elapsed = time.monotonic() - started
+    finally:
+        other.shutdown()
+        other.server_close()
+    text = (tmp_path / "up.log").read_text()
+    assert f"port {other.server_address[1]} (ratings) already in use: a server answers /health" in text, text
+    assert "another `make demo` running?" in text and elapsed < 4  # no wait for a port that will not be released
+    assert "Journey is up" not in text and not (tmp_path / "data").exists()
+
+
+def test_up_waits_for_the_ports_of_a_demo_still_stopping(tmp_path):
+    held = socket.create_server(("127.0.0.1", 0))  # the stopped demo's ratings service, not yet gone
+    taken = held.getsockname()[1]
+    threading.Timer(2.0, held.close).start()
+    started = up(tmp_path, {"ratings-port": taken})
+    try:
+        poll_until(lambda: "Journey is up" in (tmp_path / "up.log").read_text(), "journey up to start", timeout=40)
+        started.send_signal(signal.SIGINT)
+        assert started.wait(timeout=20) == 0
+    finally:
+        if started.poll() is None:
+            started.kill()
+        held.close()
+    assert "in use" not in (tmp_path / "up.log").read_text()
+
+
+def test_up_says_a_port_held_but_silent_was_not_released_before_starting_anything(tmp_path):
+    with socket.create_server(("127.0.0.1", 0)) as held:  # a process that listens and answers nothing
         taken = held.getsockname()[1]
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "journey",
-                "up",
-                "--port",
-                str(free_port()),
-                "--collector-port",
-                str(taken),
-                "--ratings-port",
-                str(free_port()),
-                "--data-dir",
-                str(tmp_path / "data"),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            cwd=ROOT,
-        )
-    assert result.returncode == 1 and f"port {taken} (collector) already in use" in result.stderr
-    assert "Journey is up" not in result.stdout and not (tmp_path / "data").exists()
+        started = time.monotonic()
+        result = up(tmp_path, {"collector-port": taken})
+        assert result.wait(timeout=30) == 1
+        elapsed = time.monotonic() - started
+    text = (tmp_path / "up.log").read_text()
+    assert f"port {taken} (collector) still held after 5 s, and nothing answers there" in text, text
+    assert "a demo still stopping" in text and elapsed >= 5
+    assert "Journey is up" not in text and not (tmp_path / "data").exists()
