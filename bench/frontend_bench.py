@@ -20,6 +20,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -41,13 +42,23 @@ def start(args: list[str]) -> tuple[subprocess.Popen, str]:
 
 
 def shipped_javascript(app_url: str) -> tuple[int, int]:
-    """Bytes of every script the first page loads: (raw, gzipped)."""
+    """Bytes of every script the first page loads, the modules its scripts import statically included:
+    (raw, gzipped). A chunk loaded by a dynamic import() (the OTLP exporter) is loaded only when chosen."""
     page = urllib.request.urlopen(app_url).read().decode()
+    pending = [app_url.rstrip("/") + src for src in re.findall(r'<script[^>]+src="([^"]+)"', page)]
+    seen: set[str] = set()
     raw = zipped = 0
-    for src in re.findall(r'<script[^>]+src="([^"]+)"', page):
-        body = urllib.request.urlopen(app_url.rstrip("/") + src).read()
+    while pending:
+        url = pending.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        body = urllib.request.urlopen(url).read()
         raw += len(body)
         zipped += len(gzip.compress(body, 9))
+        # static imports: `from"./chunks/x.js"` or `import"./x.js"`, not `import("./x.js")`
+        for module in re.findall(rb'(?:\bfrom|\bimport)\s*"(\.{1,2}/[^"]+\.js)"', body):
+            pending.append(urllib.parse.urljoin(url, module.decode()))
     return raw, zipped
 
 

@@ -23,8 +23,8 @@ NOTES = {
     "`journey backend`, `journey collector` and `journey ratings` below works with `make demo` too "
     "(e.g. `JOURNEY_FIX_N_PLUS_ONE=true make demo`).",
     "backend": "The browser reads its settings at run time from the backend's `GET /config.json` (service "
-    "name, Zipkin endpoint, viewer URL, batch delay, sample ratio, the origins that get trace headers); "
-    "nothing is baked into the build.",
+    "name, exporter (zipkin or otlp) and its endpoint, viewer URL, batch delay, sample ratio, the origins that "
+    "get trace headers); nothing is baked into the build.",
     "load": "`journey load --users 20 --duration 600` fills the viewer with journeys shaped like a real "
     "user's; every span it causes, browser side and server side, carries `journey.synthetic=true`. It exits 1 "
     "only when spans were lost, nothing ran, or the share of failed requests passed `--max-error-rate` "
