@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM_ARGS, ROOT, Server, chromium_path, poll_until, start_server  # noqa: F401 - see below
+from support import CHROMIUM_ARGS, Server, chromium_path, start_server
 from support.real_zipkin import start_real_zipkin, unavailable
 
 from journey.zipkin_server import ZipkinUnavailable, fetch_jar

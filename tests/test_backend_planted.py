@@ -6,10 +6,9 @@ import time
 import pytest
 import requests
 from backend_support import GraphQLClient, RatingsServer, planner_app
-from conftest import start_server
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
-from support import poll_until
+from support import poll_until, start_server
 
 SHOW_TALKS = "query ShowTalks { talks(limit: 9) { items { title audiences speakers { name } } } }"
 RATE = 'mutation SubmitFeedback { submitFeedback(talkId: "2", rating: 5) { id } }'
