@@ -1,9 +1,18 @@
-"""The SQLite store: retention, concurrent use, and durability of acknowledged batches."""
+"""The SQLite store: retention, concurrent use, durability of acknowledged batches, and its layout: the upgrade
+of a first-layout file, the refusal of a newer one, and what the term index relies on in FTS5."""
 
 import json
+import sqlite3
+import subprocess
+import sys
 import threading
+from pathlib import Path
+
+import pytest
 
 from collector.store import SpanStore, TraceQuery
+from collector.store.schema import SCHEMA_VERSION
+from collector.store.terms import match_expression
 
 HOUR_US = 3_600_000_000
 NOW_US = 1_800_000_000_000_000
@@ -32,8 +41,8 @@ def trace(trace_id: str, start: int, spans: int = 3) -> list[dict]:
     return [root, *children]
 
 
-def ids(store: SpanStore, **criteria) -> list[str]:
-    query = TraceQuery(end_ts=NOW_US, lookback=1000 * HOUR_US, limit=100, **criteria)
+def ids(store: SpanStore, end_ts: int = NOW_US, **criteria) -> list[str]:
+    query = TraceQuery(end_ts=end_ts, lookback=1000 * HOUR_US, limit=100, **criteria)
     return sorted(json.loads(text)[0]["traceId"] for text in store.find_traces_json(query))
 
 
@@ -144,3 +153,83 @@ def test_recent_tag_values_newest_first_and_only_with_traces_left(tmp_path):
     assert [value for value, _ts, _n in store.recent_tag_values("k")] == [newest, newer, old]
     store.enforce_retention(now_us=NOW_US, force=True)
     assert store.recent_tag_values("k") == [(newest, NOW_US - HOUR_US, 1), (newer, NOW_US - 2 * HOUR_US, 1)]
+
+
+FIRST_LAYOUT = Path(__file__).parent / "collector_store_first_layout.sql"
+OLD_TRACE = "0" * 15 + "a"
+
+
+def first_layout_database(tmp_path) -> str:
+    path = str(tmp_path / "old.db")
+    with sqlite3.connect(path) as db:
+        db.executescript(FIRST_LAYOUT.read_text())
+    return path
+
+
+def test_a_database_of_the_first_layout_is_upgraded_in_place(tmp_path):
+    path = first_layout_database(tmp_path)
+    store = SpanStore(path, autocomplete_keys=["session.id"])
+    assert store._writer.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    stored = json.loads(store.get_trace_json(OLD_TRACE))
+    assert sorted(span["id"][-1] for span in stored) == ["1", "2", "3"]  # the copies of a retried batch are gone
+    assert store.span_count() == 4
+    later = NOW_US + HOUR_US
+    assert ids(store, later, annotation_query={"k3": "v123", "retry": None}) == [OLD_TRACE]
+    assert ids(store, later, service_name="ratings", annotation_query={"error": "timeout"}) == [OLD_TRACE]
+    assert ids(store, later, service_name="backend", annotation_query={"error": None}) == []
+    assert ids(store, later, annotation_query={"k3": None}) == [OLD_TRACE, "1" * 32]
+    store.add_spans([{**span, "traceId": OLD_TRACE} for span in stored])  # sent again: old rows compared by text
+    assert store.span_count() == 4
+    assert [value for value, _ts, _n in store.recent_tag_values("session.id")] == ["s-2", "s-1"]
+    store.enforce_retention(now_us=NOW_US + 10 * 24 * HOUR_US, force=True)
+    assert store.span_count() == 0
+    assert store._writer.execute("SELECT count(*) FROM tag_index").fetchone()[0] == 0  # carried-over keys too
+
+
+def test_a_database_of_a_newer_layout_is_refused_saying_what_to_do(tmp_path):
+    path = tmp_path / "newer.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE traces (key INTEGER PRIMARY KEY)")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(sqlite3.DatabaseError, match="newer version of journey"):
+        SpanStore(str(path))
+    collector = subprocess.run(
+        [sys.executable, "-m", "journey", "collector", "--db", str(path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[1],
+    )
+    assert collector.returncode == 1
+    assert "newer version of journey" in collector.stderr and "--db" in collector.stderr
+    assert "Traceback" not in collector.stderr
+
+
+def test_full_text_index_holds_word_and_trace_pairs(tmp_path):
+    """What the store relies on in FTS5 (see collector/store/writes.py): a second document with a stored
+    trace's rowid adds its words; deleting the trace with all its words, repeats included, removes them all."""
+    store = SpanStore(str(tmp_path / "s.db"))
+    db = store._writer
+    db.execute("INSERT INTO term_index (rowid, terms) VALUES (5, 'aa bb')")
+    db.execute("INSERT INTO term_index (rowid, terms) VALUES (6, 'aa')")
+    db.execute("INSERT INTO term_index (rowid, terms) VALUES (5, 'bb cc')")
+    match = lambda words: [r[0] for r in db.execute("SELECT rowid FROM term_index WHERE term_index MATCH ?", (words,))]  # noqa: E731
+    assert match("aa AND cc") == [5] and match("aa") == [5, 6]
+    db.execute("INSERT INTO term_index (term_index, rowid, terms) VALUES ('delete', 5, 'aa bb bb cc')")
+    db.execute("INSERT INTO term_index (term_index) VALUES ('optimize')")
+    assert match("aa") == [6] and match("bb") == [] and match("cc") == []
+    db.execute("INSERT INTO term_index (term_index) VALUES ('integrity-check')")
+
+
+def test_a_deleted_trace_leaves_no_words_for_a_trace_that_reuses_its_key(tmp_path):
+    store = SpanStore(str(tmp_path / "s.db"), retention_hours=1)
+    first, second = trace("0" * 15 + "8", NOW_US - 5 * HOUR_US), trace("0" * 15 + "9", NOW_US)
+    first[1]["tags"] = {"only": "first"}
+    store.add_spans(first)
+    store.enforce_retention(now_us=NOW_US, force=True)
+    store.add_spans(second)  # the newest key was deleted: SQLite gives it out again
+    assert store._writer.execute("SELECT key FROM traces").fetchall() == [(1,)]
+    words = store._writer.execute(
+        "SELECT count(*) FROM term_index WHERE term_index MATCH ?", (match_expression({"only": "first"}),)
+    )
+    assert words.fetchone()[0] == 0

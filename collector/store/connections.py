@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .schema import SCHEMA
+from .migration import open_schema
+from .terms import service_has_term
 
 MAX_IDLE_READERS = 4
 
@@ -36,7 +37,14 @@ class Connections:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._lock_file = None if self._memory else open(f"{path}.write-lock", "a+b")  # noqa: SIM115
         self.writer = self._connect()
-        self.writer.executescript(SCHEMA)
+        try:
+            with self.writing():  # one process creates or upgrades the file; the others then find it done
+                open_schema(self.writer, path)
+        except BaseException:
+            self.writer.close()
+            if self._lock_file is not None:
+                self._lock_file.close()
+            raise
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=30)
@@ -46,6 +54,7 @@ class Connections:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA wal_autocheckpoint=8000")  # fewer, larger checkpoints under load
         connection.execute("PRAGMA cache_size=-16384")  # 16 MiB per connection
+        connection.create_function("service_has_term", 3, service_has_term, deterministic=True)
         return connection
 
     def _ensure_open(self) -> None:

@@ -35,6 +35,12 @@ def spans_json(db: sqlite3.Connection, keys: list[int]) -> str | None:
     return "[" + ",".join(row[0] for row in rows) + "]" if rows else None
 
 
+def service_spans(db: sqlite3.Connection, key: int, service: str) -> list[dict[str, Any]]:
+    """The spans one service recorded in a trace."""
+    rows = db.execute("SELECT json FROM spans WHERE trace_key = ? AND service_name = ?", (key, service))
+    return [json.loads(text) for (text,) in rows]
+
+
 def traces_in_window(
     reading: Callable[[], AbstractContextManager[sqlite3.Connection]], end_ts: int, lookback: int
 ) -> Iterator[list[dict[str, Any]]]:

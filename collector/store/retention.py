@@ -7,7 +7,9 @@ disk however it is run. Over the cap, it deletes down to 90 % of it, so not agai
 from __future__ import annotations
 
 import sqlite3
-import struct
+from collections import defaultdict
+
+from .terms import document, unpack
 
 RETENTION_INTERVAL_S = 30
 RETENTION_BATCH = 20_000  # traces deleted by age per pass; the rest go on the next pass
@@ -34,21 +36,27 @@ def traces_to_delete(db: sqlite3.Connection, cutoff_us: int, max_spans: int) -> 
 
 
 def delete_traces(db: sqlite3.Connection, traces: list[tuple[int, int]]) -> int:
-    """Delete these traces with their spans, terms and tag_index rows, a chunk per transaction; spans deleted."""
+    """Delete these traces with their spans, terms, documents and tag_index rows, a chunk per transaction;
+    spans deleted."""
     deleted = 0
     for start in range(0, len(traces), DELETE_CHUNK):
         keys = [key for key, _count in traces[start : start + DELETE_CHUNK]]
         marks = ",".join("?" * len(keys))
         db.execute("BEGIN IMMEDIATE")
         try:
-            indexed = {
-                (term, key)
-                for key, blob in db.execute(
-                    f"SELECT trace_key, tag_terms FROM trace_terms WHERE trace_key IN ({marks})", keys
-                )
-                for term in struct.unpack(f"<{len(blob) // 4}I", blob)
-            }
-            db.executemany("DELETE FROM tag_index WHERE term = ? AND trace_key = ?", indexed)
+            terms: dict[int, list[bytes]] = defaultdict(list)
+            tags = set()
+            for key, blob, tag_terms in db.execute(
+                f"SELECT trace_key, terms, tag_terms FROM trace_terms WHERE trace_key IN ({marks})", keys
+            ):
+                terms[key].append(blob)
+                tags.update((term, key) for term in unpack(tag_terms))
+            # a contentless FTS5 table deletes a document given its words: all the trace's, from every batch
+            db.executemany(
+                "INSERT INTO term_index (term_index, rowid, terms) VALUES ('delete', ?, ?)",
+                [(key, document(b"".join(blobs))) for key, blobs in terms.items()],
+            )
+            db.executemany("DELETE FROM tag_index WHERE term = ? AND trace_key = ?", tags)
             removed = db.execute(f"DELETE FROM spans WHERE trace_key IN ({marks})", keys).rowcount
             db.execute(f"DELETE FROM trace_terms WHERE trace_key IN ({marks})", keys)
             db.execute(f"DELETE FROM traces WHERE key IN ({marks})", keys)

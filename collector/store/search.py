@@ -1,9 +1,10 @@
 """GET /api/v2/traces: the newest traces matching a TraceQuery.
 
-A search walks the newest traces first, tests terms with SQLite's own instr() on the term hashes
-(`terms`), and checks each candidate exactly as Zipkin does (`TraceQuery.matches`), so a hash
-collision can never return a wrong trace. A search for an autocomplete key's value starts from the
-traces that have the tag (tag_index), not from the newest of all.
+An annotationQuery starts from the traces whose term_index document has every term's hash (FTS5
+intersects the word lists in C, so a term no span has answers at once, however long the lookback);
+when the query names a service, instr() then tests the hashes of that service's spans (`terms`).
+Without terms, a search walks the newest traces of the lookback. Each candidate is then checked exactly
+as Zipkin does (`TraceQuery.matches`), so a hash collision can never return a wrong trace.
 """
 
 from __future__ import annotations
@@ -12,40 +13,53 @@ import json
 import sqlite3
 from collections.abc import Iterator
 
-from .reads import service_names, spans_json
-from .terms import tag_term, term_hash
+from .reads import service_spans, spans_json
+from .terms import criterion_hash, match_expression, service_hash
 from .trace_query import TraceQuery
 
 Filter = tuple[str, list]  # an SQL condition on the trace `t`, and its parameters
 
 
-def find_traces_json(db: sqlite3.Connection, query: TraceQuery, autocomplete_keys: frozenset[str]) -> list[str]:
+def find_traces_json(db: sqlite3.Connection, query: TraceQuery) -> list[str]:
     """The newest traces (by root timestamp) matching the query, each as a JSON array text."""
     results: list[str] = []
-    for key in candidate_keys(db, query, autocomplete_keys):
-        text = spans_json(db, [key])
-        if text and query.matches(json.loads(text)):
+    for key in candidate_keys(db, query):
+        if query.service_name:  # Zipkin looks at that service's spans only: parse those alone
+            text = spans_json(db, [key]) if query.matches(service_spans(db, key, query.service_name)) else None
+        else:
+            text = spans_json(db, [key])
+            text = text if text and query.matches(json.loads(text)) else None
+        if text:
             results.append(text)
             if len(results) == query.limit:
                 break
     return results
 
 
-def candidate_keys(db: sqlite3.Connection, query: TraceQuery, autocomplete_keys: frozenset[str]) -> Iterator[int]:
+def candidate_keys(db: sqlite3.Connection, query: TraceQuery) -> Iterator[int]:
     """Trace keys newest first that the indexes say may match; `matches` has the last word."""
     where, params = ["t.ts BETWEEN ? AND ?"], [max(query.end_ts - query.lookback, 0), query.end_ts]
-    for condition, values in _span_filters(query) + _term_filters(db, query):
+    for condition, values in _term_filters(query) + _span_filters(query):
         where.append(condition)
         params += values
-    source = "traces t"
-    indexed = [(k, v) for k, v in query.annotation_query.items() if v is not None and k in autocomplete_keys]
-    if indexed:  # start from the traces that have the tag, not from the newest of all
-        source = "tag_index r JOIN traces t ON t.key = r.trace_key"
-        where.insert(0, "r.term = ?")
-        params.insert(0, tag_term(*indexed[0]))
-    sql = f"SELECT t.key FROM {source} WHERE {' AND '.join(where)} ORDER BY t.ts DESC"
+    sql = f"SELECT t.key FROM traces t WHERE {' AND '.join(where)} ORDER BY t.ts DESC"
     for (key,) in db.execute(sql, params):
         yield key
+
+
+def _term_filters(query: TraceQuery) -> list[Filter]:
+    """The trace's document has every term (and the service); the service's own spans have each term."""
+    if not query.annotation_query:
+        return []
+    match = match_expression(query.annotation_query, query.service_name)
+    filters = [("t.key IN (SELECT rowid FROM term_index WHERE term_index MATCH ?)", [match])]
+    if query.service_name:  # each term in a section of the service, from any batch
+        has_term = "SELECT 1 FROM trace_terms x WHERE x.trace_key = t.key AND service_has_term(x.terms, ?, ?)"
+        filters += [
+            (f"EXISTS ({has_term})", [service_hash(query.service_name), criterion_hash(key, value)])
+            for key, value in query.annotation_query.items()
+        ]
+    return filters
 
 
 def _span_filters(query: TraceQuery) -> list[Filter]:
@@ -65,16 +79,3 @@ def _span_filters(query: TraceQuery) -> list[Filter]:
         (f"EXISTS (SELECT 1 FROM spans s WHERE s.trace_key = t.key AND {condition})", values)
         for condition, values in conditions
     ]
-
-
-def _term_filters(db: sqlite3.Connection, query: TraceQuery) -> list[Filter]:
-    """Each annotationQuery term's hash is among the trace's, for the named service (else for any)."""
-    if not query.annotation_query:
-        return []
-    services = [query.service_name] if query.service_name else service_names(db) + [""]
-    filters = []
-    for key, value in query.annotation_query.items():
-        hashes = [term_hash(service, key if value is None else f"{key}={value}") for service in services]
-        tests = " OR ".join("instr(x.terms, ?) > 0" for _ in hashes)
-        filters.append((f"EXISTS (SELECT 1 FROM trace_terms x WHERE x.trace_key = t.key AND ({tests}))", hashes))
-    return filters

@@ -68,7 +68,7 @@ class SpanStore:
     def find_traces_json(self, query: TraceQuery) -> list[str]:
         """The newest traces (by root timestamp) matching the query, each as a JSON array text."""
         with self._connections.reading() as db:
-            return search.find_traces_json(db, query, self.autocomplete_keys)
+            return search.find_traces_json(db, query)
 
     def traces_in_window(self, end_ts: int, lookback: int) -> Iterator[list[dict[str, Any]]]:
         """Every trace whose time is within [end_ts - lookback, end_ts] (microseconds), as span lists."""
