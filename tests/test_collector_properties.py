@@ -1,6 +1,7 @@
 """Property-based checks of span ingest (hypothesis) against the collector app and its real SQLite store:
 never a 5xx; every span the Zipkin spec allows is stored and read back exactly; one bad span refuses
-the whole batch."""
+the whole batch; spans sent again are stored once; tag search finds what Zipkin finds, however the
+spans of a trace were batched."""
 
 import json
 
@@ -111,3 +112,98 @@ def test_no_body_makes_a_server_error(body):
     api = client()
     for content_type in ("application/json", "text/plain", "application/x-protobuf"):
         assert api.post("/api/v2/spans", data=body, content_type=content_type).status_code in (202, 400, 413, 415)
+
+
+def batches_of(spans: list[dict], cuts: list[int]) -> list[list[dict]]:
+    """The spans cut into consecutive batches at these positions."""
+    bounds = sorted({0, len(spans), *(cut % (len(spans) + 1) for cut in cuts)})
+    return [spans[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
+
+
+def stored_traces(api, spans: list[dict]) -> dict[str, list[str]]:
+    return {
+        trace_id: sorted(json.dumps(span, sort_keys=True) for span in api.get(f"/api/v2/trace/{trace_id}").get_json())
+        for trace_id in {span["traceId"] for span in spans}
+    }
+
+
+@PROPERTIES
+@given(
+    st.lists(zipkin_spans(), min_size=1, max_size=6),
+    st.lists(st.integers(min_value=0), max_size=3),
+    st.randoms(use_true_random=False),
+)
+def test_spans_sent_again_in_any_batches_are_stored_once(spans, cuts, rng):
+    once, again = client(), client()
+    assert once.post("/api/v2/spans", data=json.dumps(spans)).status_code == 202
+    retried = spans + rng.sample(spans, rng.randrange(len(spans) + 1))  # some sent again, in another order
+    rng.shuffle(retried)
+    for batch in batches_of(retried, cuts):
+        assert again.post("/api/v2/spans", data=json.dumps(batch)).status_code == 202
+    assert stored_traces(again, spans) == stored_traces(once, spans)
+
+
+SERVICES = ["frontend", "backend", "ratings"]
+TAGS = {"http.route": ["/a", "/b"], "k3": ["v1", "v123"], "error": ["", "timeout"]}
+ANNOTATIONS = ["retry", "error", "k3"]
+
+
+@st.composite
+def traces_to_search(draw):
+    """Spans of up to 6 traces with tags and annotations from a small vocabulary, so that queries hit."""
+    spans = []
+    for number in range(1, draw(st.integers(min_value=1, max_value=6)) + 1):
+        for index in range(draw(st.integers(min_value=1, max_value=4))):
+            span = {
+                "traceId": f"{number:016x}",
+                "id": f"{index + 1:016x}",
+                "name": "op",
+                "timestamp": 1_700_000_000_000_000 + number * 1000 + index,
+                "localEndpoint": {"serviceName": draw(st.sampled_from(SERVICES))},
+            }
+            keys = draw(st.lists(st.sampled_from(sorted(TAGS)), unique=True, max_size=2))
+            span["tags"] = {key: draw(st.sampled_from(TAGS[key])) for key in keys}
+            if draw(st.booleans()):
+                span["annotations"] = [{"timestamp": span["timestamp"], "value": draw(st.sampled_from(ANNOTATIONS))}]
+            spans.append(span)
+    return spans
+
+
+criteria = st.one_of(
+    st.sampled_from(sorted(TAGS)).flatmap(lambda key: st.sampled_from([f"{key}={v}" for v in TAGS[key]] + [key])),
+    st.sampled_from(ANNOTATIONS + ["k3=v12", "absent"]),
+)
+
+
+def zipkin_finds(spans: list[dict], terms: list[str], service: str | None) -> set[str]:
+    """The traces Zipkin's QueryRequest.test accepts, written out plainly as the oracle. As in Zipkin, the
+    query is a map (a key given twice keeps its last value) and `k=` is the bare key."""
+    criteria = {key: value or None for key, _, value in (term.partition("=") for term in terms)}
+    found = set()
+    for trace_id in {span["traceId"] for span in spans}:
+        own = [s for s in spans if s["traceId"] == trace_id]
+        if service is not None:
+            own = [s for s in own if s["localEndpoint"]["serviceName"] == service]
+        tags = {(key, value) for s in own for key, value in s.get("tags", {}).items()}
+        words = {a["value"] for s in own for a in s.get("annotations", ())} | {key for key, _ in tags}
+        if own and all((key, value) in tags if value else key in words for key, value in criteria.items()):
+            found.add(trace_id)
+    return found
+
+
+@PROPERTIES
+@given(
+    traces_to_search(),
+    st.lists(st.integers(min_value=0), max_size=4),
+    st.lists(criteria, min_size=1, max_size=3, unique=True),
+    st.sampled_from([None, *SERVICES]),
+)
+def test_tag_search_finds_what_zipkin_finds_however_the_spans_were_batched(spans, cuts, terms, service):
+    api = client()
+    for batch in batches_of(spans, cuts):
+        assert api.post("/api/v2/spans", data=json.dumps(batch)).status_code == 202
+    params = {"annotationQuery": " and ".join(terms), "limit": 100, "endTs": 1_800_000_000_000, "lookback": 10**11}
+    if service:
+        params["serviceName"] = service
+    found = {trace[0]["traceId"] for trace in api.get("/api/v2/traces", query_string=params).get_json()}
+    assert found == zipkin_finds(spans, terms, service)
