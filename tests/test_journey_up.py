@@ -77,8 +77,12 @@ def test_up_starts_all_three_and_ctrl_c_stops_them(tmp_path, exporter):
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=20) == 0
     finally:
-        if up.poll() is None:
-            up.kill()
+        if up.poll() is None:  # SIGTERM first: journey up stops its children; a kill would leave them running
+            up.terminate()
+            try:
+                up.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                up.kill()
     for each in (port, collector_port, ratings_port):
         with socket.socket() as sock:
             assert sock.connect_ex(("127.0.0.1", each)) != 0, f"port {each} still answers after Ctrl-C"
