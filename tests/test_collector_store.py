@@ -210,12 +210,12 @@ def test_full_text_index_holds_word_and_trace_pairs(tmp_path):
     trace's rowid adds its words; deleting the trace with all its words, repeats included, removes them all."""
     store = SpanStore(str(tmp_path / "s.db"))
     db = store._writer
-    db.execute("INSERT INTO term_index (rowid, terms) VALUES (5, 'aa bb')")
-    db.execute("INSERT INTO term_index (rowid, terms) VALUES (6, 'aa')")
-    db.execute("INSERT INTO term_index (rowid, terms) VALUES (5, 'bb cc')")
+    db.execute("INSERT INTO term_index (rowid, words) VALUES (5, 'aa bb')")
+    db.execute("INSERT INTO term_index (rowid, words) VALUES (6, 'aa')")
+    db.execute("INSERT INTO term_index (rowid, words) VALUES (5, 'bb cc')")
     match = lambda words: [r[0] for r in db.execute("SELECT rowid FROM term_index WHERE term_index MATCH ?", (words,))]  # noqa: E731
     assert match("aa AND cc") == [5] and match("aa") == [5, 6]
-    db.execute("INSERT INTO term_index (term_index, rowid, terms) VALUES ('delete', 5, 'aa bb bb cc')")
+    db.execute("INSERT INTO term_index (term_index, rowid, words) VALUES ('delete', 5, 'aa bb bb cc')")
     db.execute("INSERT INTO term_index (term_index) VALUES ('optimize')")
     assert match("aa") == [6] and match("bb") == [] and match("cc") == []
     db.execute("INSERT INTO term_index (term_index) VALUES ('integrity-check')")

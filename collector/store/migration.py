@@ -61,12 +61,15 @@ def upgrade_first_layout(db: sqlite3.Connection, path: str) -> None:
         SCHEMA_VERSION,
     )
     db.execute("ALTER TABLE spans ADD COLUMN span_id TEXT")
-    db.execute("DROP INDEX IF EXISTS spans_by_trace")
+    db.execute("DROP INDEX spans_by_trace")
+    db.execute("ALTER TABLE trace_terms RENAME TO first_trace_terms")
+    db.execute("DROP INDEX trace_terms_by_trace")  # the new table's index takes the name
     create_tables(db)
     keys = [key for (key,) in db.execute("SELECT key FROM traces ORDER BY key")]
     removed = 0
     for start in range(0, len(keys), TRACES_PER_STEP):
         removed += _rebuild_terms(db, keys[start : start + TRACES_PER_STEP])
+    db.execute("DROP TABLE first_trace_terms")
     log.warning("journey collector: %s upgraded; %d repeated copies of spans removed", path, removed)
 
 
@@ -75,9 +78,10 @@ def _rebuild_terms(db: sqlite3.Connection, keys: list[int]) -> int:
     marks = ",".join("?" * len(keys))
     trace_keys = dict(db.execute(f"SELECT trace_id, key FROM traces WHERE key IN ({marks})", keys))
     tags: dict[int, set[int]] = defaultdict(set)  # they depend on the AUTOCOMPLETE_KEYS of the time: kept
-    for key, blob in db.execute(f"SELECT trace_key, tag_terms FROM trace_terms WHERE trace_key IN ({marks})", keys):
+    for key, blob in db.execute(
+        f"SELECT trace_key, tag_terms FROM first_trace_terms WHERE trace_key IN ({marks})", keys
+    ):
         tags[key].update(unpack(blob))
-    db.execute(f"DELETE FROM trace_terms WHERE trace_key IN ({marks})", keys)
     seen, repeats, spans = set(), defaultdict(list), []
     for rowid, key, text in db.execute(f"SELECT rowid, trace_key, json FROM spans WHERE trace_key IN ({marks})", keys):
         if (key, text) in seen:
@@ -91,7 +95,8 @@ def _rebuild_terms(db: sqlite3.Connection, keys: list[int]) -> int:
     for trace_id, trace in prepare_batch(spans, frozenset()).traces.items():
         key = trace_keys[trace_id]
         db.execute(
-            "INSERT INTO trace_terms (trace_key, terms, tag_terms) VALUES (?, ?, ?)", (key, trace.blob, pack(tags[key]))
+            "INSERT INTO trace_terms (trace_key, words, tag_terms) VALUES (?, ?, ?)",
+            (key, trace.words, pack(tags[key])),
         )
-        db.execute("INSERT INTO term_index (rowid, terms) VALUES (?, ?)", (key, trace.document))
+        db.execute("INSERT INTO term_index (rowid, words) VALUES (?, ?)", (key, trace.words))
     return sum(map(len, repeats.values()))

@@ -1,10 +1,14 @@
 """GET /api/v2/traces: the newest traces matching a TraceQuery.
 
-An annotationQuery starts from the traces whose term_index document has every term's hash (FTS5
-intersects the word lists in C, so a term no span has answers at once, however long the lookback);
-when the query names a service, instr() then tests the hashes of that service's spans (`terms`).
-Without terms, a search walks the newest traces of the lookback. Each candidate is then checked exactly
-as Zipkin does (`TraceQuery.matches`), so a hash collision can never return a wrong trace.
+An annotationQuery starts from the traces whose term_index document has every term's word (FTS5
+intersects the word lists in C, so a term no span has answers at once, however long the lookback),
+and the service's word when it names one; those are then tested for each term in that service's
+section of their words (`terms`) and for the other criteria. Without terms, a search walks the newest
+traces of the lookback. Each candidate is then checked exactly as Zipkin does (`TraceQuery.matches`),
+so a hash collision can never return a wrong trace.
+
+Known limit: a term that most traces have, asked for on a service whose spans never have it, leaves
+every such trace to be tested and fail (0.3 to 0.5 s at 1M spans).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from .reads import service_spans, spans_json
-from .terms import criterion_hash, match_expression, service_hash
+from .terms import match_expression, service_word, term_word
 from .trace_query import TraceQuery
 
 Filter = tuple[str, list]  # an SQL condition on the trace `t`, and its parameters
@@ -38,34 +42,67 @@ def find_traces_json(db: sqlite3.Connection, query: TraceQuery) -> list[str]:
 
 def candidate_keys(db: sqlite3.Connection, query: TraceQuery) -> Iterator[int]:
     """Trace keys newest first that the indexes say may match; `matches` has the last word."""
-    where, params = ["t.ts BETWEEN ? AND ?"], [max(query.end_ts - query.lookback, 0), query.end_ts]
-    for condition, values in _term_filters(query) + _span_filters(query):
-        where.append(condition)
-        params += values
-    sql = f"SELECT t.key FROM traces t WHERE {' AND '.join(where)} ORDER BY t.ts DESC"
-    for (key,) in db.execute(sql, params):
+    window: Filter = ("t.ts BETWEEN ? AND ?", [max(query.end_ts - query.lookback, 0), query.end_ts])
+    if not query.annotation_query:  # walk the lookback newest first; SQLite stops when the caller does
+        yield from _keys(db, [window, *_span_filters(query)])
+        return
+    match = match_expression(query.annotation_query, query.service_name)
+    candidates = list(
+        _keys(db, [window, ("t.key IN (SELECT rowid FROM term_index WHERE term_index MATCH ?)", [match])])
+    )
+    tests = _service_term_filters(query) + _span_filters(query, service=False)  # the service is in `match`
+    yield from _passing(db, candidates, tests) if tests else candidates
+
+
+def _keys(db: sqlite3.Connection, filters: list[Filter]) -> Iterator[int]:
+    """Keys of the traces that pass every filter, newest first."""
+    where = " AND ".join(condition for condition, _ in filters)
+    rows = db.execute(
+        f"SELECT t.key FROM traces t WHERE {where} ORDER BY t.ts DESC", [v for _, vs in filters for v in vs]
+    )
+    for (key,) in rows:
         yield key
 
 
-def _term_filters(query: TraceQuery) -> list[Filter]:
-    """The trace's document has every term (and the service); the service's own spans have each term."""
-    if not query.annotation_query:
+def _passing(db: sqlite3.Connection, keys: list[int], tests: list[Filter]) -> Iterator[int]:
+    """The keys that pass every test, in their order, a growing chunk of them per statement.
+
+    With the tests in the statement that sorts, SQLite tests every candidate before returning the first
+    (a median of 45 against 11 ms for `http.response.status_code=500 and error` on one service at 1M
+    spans); a statement per key makes Python's toll per key the cost when most fail.
+    """
+    where = " AND ".join(condition for condition, _ in tests)
+    values = [value for _, each in tests for value in each]
+    start, size = 0, 16
+    while start < len(keys):
+        chunk = keys[start : start + size]
+        sql = f"SELECT t.key FROM traces t WHERE t.key IN ({','.join('?' * len(chunk))}) AND {where}"
+        passed = {key for (key,) in db.execute(sql, [*chunk, *values])}
+        yield from (key for key in chunk if key in passed)
+        start, size = start + size, min(4 * size, 16_384)
+
+
+def _service_term_filters(query: TraceQuery) -> list[Filter]:
+    """Each term on the named service's spans (Zipkin looks at those only): its word in the service's section
+    of the trace's words, in some batch (the section runs from the service's word to the next "|")."""
+    if not query.service_name:
         return []
-    match = match_expression(query.annotation_query, query.service_name)
-    filters = [("t.key IN (SELECT rowid FROM term_index WHERE term_index MATCH ?)", [match])]
-    if query.service_name:  # each term in a section of the service, from any batch
-        has_term = "SELECT 1 FROM trace_terms x WHERE x.trace_key = t.key AND service_has_term(x.terms, ?, ?)"
-        filters += [
-            (f"EXISTS ({has_term})", [service_hash(query.service_name), criterion_hash(key, value)])
-            for key, value in query.annotation_query.items()
-        ]
-    return filters
+    opening = service_word(query.service_name)
+    section = "substr(x.words, instr(x.words, ?), instr(substr(x.words, instr(x.words, ?)), '|'))"
+    in_section = (
+        f"EXISTS (SELECT 1 FROM trace_terms x WHERE x.trace_key = t.key "
+        f"AND instr(x.words, ?) > 0 AND instr({section}, ?) > 0)"
+    )
+    return [
+        (in_section, [opening, opening, opening, f" {term_word(key, value)}"])
+        for key, value in query.annotation_query.items()
+    ]
 
 
-def _span_filters(query: TraceQuery) -> list[Filter]:
+def _span_filters(query: TraceQuery, service: bool = True) -> list[Filter]:
     """Some span of the trace has the service, name, remote service or duration asked for."""
     conditions = []
-    if query.service_name:
+    if query.service_name and service:
         conditions.append(("s.service_name = ?", [query.service_name]))
     if query.span_name:
         conditions.append(("s.name = ?", [query.span_name]))
