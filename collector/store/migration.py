@@ -95,8 +95,8 @@ def _rebuild_terms(db: sqlite3.Connection, keys: list[int]) -> int:
     for trace_id, trace in prepare_batch(spans, frozenset()).traces.items():
         key = trace_keys[trace_id]
         db.execute(
-            "INSERT INTO trace_terms (trace_key, words, tag_terms) VALUES (?, ?, ?)",
-            (key, trace.words, pack(tags[key])),
+            "INSERT INTO trace_terms (trace_key, terms, tag_terms) VALUES (?, ?, ?)",
+            (key, trace.blob, pack(tags[key])),
         )
-        db.execute("INSERT INTO term_index (rowid, words) VALUES (?, ?)", (key, trace.words))
+        db.execute("INSERT INTO term_index (rowid, words) VALUES (?, ?)", (key, trace.document))
     return sum(map(len, repeats.values()))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 from collections import defaultdict
 
-from .terms import unpack
+from .terms import document, unpack
 
 RETENTION_INTERVAL_S = 30
 RETENTION_BATCH = 20_000  # traces deleted by age per pass; the rest go on the next pass
@@ -44,17 +44,17 @@ def delete_traces(db: sqlite3.Connection, traces: list[tuple[int, int]]) -> int:
         marks = ",".join("?" * len(keys))
         db.execute("BEGIN IMMEDIATE")
         try:
-            words: dict[int, list[str]] = defaultdict(list)
+            terms: dict[int, list[bytes]] = defaultdict(list)
             tags = set()
-            for key, text, tag_terms in db.execute(
-                f"SELECT trace_key, words, tag_terms FROM trace_terms WHERE trace_key IN ({marks})", keys
+            for key, blob, tag_terms in db.execute(
+                f"SELECT trace_key, terms, tag_terms FROM trace_terms WHERE trace_key IN ({marks})", keys
             ):
-                words[key].append(text)
+                terms[key].append(blob)
                 tags.update((term, key) for term in unpack(tag_terms))
             # a contentless FTS5 table deletes a document given its words: all the trace's, from every batch
             db.executemany(
                 "INSERT INTO term_index (term_index, rowid, words) VALUES ('delete', ?, ?)",
-                [(key, " ".join(texts)) for key, texts in words.items()],
+                [(key, document(b"".join(blobs))) for key, blobs in terms.items()],
             )
             db.executemany("DELETE FROM tag_index WHERE term = ? AND trace_key = ?", tags)
             removed = db.execute(f"DELETE FROM spans WHERE trace_key IN ({marks})", keys).rowcount

@@ -1,14 +1,14 @@
 """The tables of the span store, and its layout version. Writes are the hot path: every table grows at its end.
 
 A span is one appended row, indexed by trace and span id so that a span sent twice is found
-(`duplicates`). Each batch adds, per trace, one row of words for its terms (`terms`), and the same
-words as a document of `term_index`, a contentless FTS5 table. FTS5 buffers a transaction's words and
-writes them as one new segment, merging segments as it goes, so a batch appends instead of scattering
-inserts over a B-tree keyed by term (the first design did, at 3,600 spans/s; docs/performance.md).
-The document takes the trace's key as its rowid. FTS5 keeps (word, rowid) pairs, so a later batch's
-document adds its words to the trace's, and deleting the trace with the words of all its rows removes
-them all (tests/test_collector_store.py checks both). A search intersects its terms' word lists in C
-instead of walking the traces of the lookback.
+(`duplicates`). Each batch adds, per trace, one row of hashes of its terms (`terms`), and the same
+hashes as the words of a document of `term_index`, a contentless FTS5 table. FTS5 buffers a
+transaction's words and writes them as one new segment, merging segments as it goes, so a batch
+appends instead of scattering inserts over a B-tree keyed by term (the first design did, at 3,600
+spans/s; docs/performance.md). The document takes the trace's key as its rowid. FTS5 keeps (word,
+rowid) pairs, so a later batch's document adds its words to the trace's, and deleting the trace with
+the words of all its rows removes them all (tests/test_collector_store.py checks both). A search
+intersects its terms' word lists in C instead of walking the traces of the lookback.
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ CREATE TABLE IF NOT EXISTS spans (
     span_id TEXT  -- what finds a span sent twice (`duplicates`); NULL on rows of layout 1
 );
 CREATE INDEX IF NOT EXISTS spans_by_trace_and_id ON spans (trace_key, span_id);
--- per trace and batch: the words given to term_index, a section per service (`terms`), kept for instr()
--- and because they are what deletes them; and the tag_index keys of its spans
+-- per trace and batch: the hashes of its terms in a section per service (`terms`), which are also what
+-- deletes the trace's term_index words; and the tag_index keys of its spans
 CREATE TABLE IF NOT EXISTS trace_terms (
     trace_key INTEGER NOT NULL,
-    words TEXT NOT NULL,
+    terms BLOB NOT NULL,
     tag_terms BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS trace_terms_by_trace ON trace_terms (trace_key);

@@ -3,7 +3,7 @@
 An annotationQuery starts from the traces whose term_index document has every term's word (FTS5
 intersects the word lists in C, so a term no span has answers at once, however long the lookback),
 and the service's word when it names one; those are then tested for each term in that service's
-section of their words (`terms`) and for the other criteria. Without terms, a search walks the newest
+section of their hashes (`terms`) and for the other criteria. Without terms, a search walks the newest
 traces of the lookback. Each candidate is then checked exactly as Zipkin does (`TraceQuery.matches`),
 so a hash collision can never return a wrong trace.
 
@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Iterator
 
 from .reads import service_spans, spans_json
-from .terms import match_expression, service_word, term_word
+from .terms import criterion_hash, match_expression, service_hash
 from .trace_query import TraceQuery
 
 Filter = tuple[str, list]  # an SQL condition on the trace `t`, and its parameters
@@ -83,18 +83,13 @@ def _passing(db: sqlite3.Connection, keys: list[int], tests: list[Filter]) -> It
 
 
 def _service_term_filters(query: TraceQuery) -> list[Filter]:
-    """Each term on the named service's spans (Zipkin looks at those only): its word in the service's section
-    of the trace's words, in some batch (the section runs from the service's word to the next "|")."""
+    """Each term on the named service's spans (Zipkin looks at those only): in that service's section of
+    the trace's hashes, in some batch."""
     if not query.service_name:
         return []
-    opening = service_word(query.service_name)
-    section = "substr(x.words, instr(x.words, ?), instr(substr(x.words, instr(x.words, ?)), '|'))"
-    in_section = (
-        f"EXISTS (SELECT 1 FROM trace_terms x WHERE x.trace_key = t.key "
-        f"AND instr(x.words, ?) > 0 AND instr({section}, ?) > 0)"
-    )
+    has_term = "SELECT 1 FROM trace_terms x WHERE x.trace_key = t.key AND service_has_term(x.terms, ?, ?)"
     return [
-        (in_section, [opening, opening, opening, f" {term_word(key, value)}"])
+        (f"EXISTS ({has_term})", [service_hash(query.service_name), criterion_hash(key, value)])
         for key, value in query.annotation_query.items()
     ]
 

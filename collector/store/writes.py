@@ -16,7 +16,7 @@ from typing import Any
 from common.zipkin_model import remote_service_name, service_name
 
 from . import duplicates
-from .terms import pack, span_terms, tag_term, words
+from .terms import encode_terms, pack, span_terms, tag_term
 
 MAX_INDEXED_VALUE = 256  # longer tag values are not offered for autocompletion
 span_text = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps makes one per call
@@ -31,7 +31,8 @@ class TraceRows:
     time: tuple | None = None  # (is a root, -timestamp) of the span that gives the trace its time
     terms: dict[str, set[str]] = field(default_factory=dict)  # per service ("" for spans without one)
     tags: set[int] = field(default_factory=set)  # tag_index keys
-    words: str = ""  # its words for term_index, a section per service (`terms`)
+    blob: bytes = b""  # the terms' hashes in a section per service (`terms`)
+    document: str = ""  # the same, as its term_index words
 
 
 @dataclass
@@ -72,7 +73,7 @@ def prepare_batch(spans: Iterable[dict[str, Any]], autocomplete_keys: frozenset[
             if len(span["tags"][key]) <= MAX_INDEXED_VALUE:
                 batch.values.add((key, span["tags"][key]))
     for trace in batch.traces.values():
-        trace.words = words(trace.terms)
+        trace.blob, trace.document = encode_terms(trace.terms)
     return batch
 
 
@@ -92,9 +93,9 @@ def write_batch(db: sqlite3.Connection, batch: Batch) -> None:
                 if not rows:
                     continue  # a batch sent again: nothing new for this trace
                 update_trace(db, found, trace.time, len(rows))
-            term_rows.append((key, trace.words, pack(trace.tags)))
+            term_rows.append((key, trace.blob, pack(trace.tags)))
             # a document with a stored trace's rowid adds its words to the trace's (`schema`)
-            documents.append((key, trace.words))
+            documents.append((key, trace.document))
             tag_rows.extend((term, key) for term in trace.tags)
             span_rows.extend((key, *row) for row in rows)
         db.executemany(
@@ -102,7 +103,7 @@ def write_batch(db: sqlite3.Connection, batch: Batch) -> None:
             "VALUES (?,?,?,?,?,?,?,?)",
             span_rows,
         )
-        db.executemany("INSERT INTO trace_terms (trace_key, words, tag_terms) VALUES (?,?,?)", term_rows)
+        db.executemany("INSERT INTO trace_terms (trace_key, terms, tag_terms) VALUES (?,?,?)", term_rows)
         db.executemany("INSERT INTO term_index (rowid, words) VALUES (?,?)", documents)
         db.executemany("INSERT OR IGNORE INTO tag_index VALUES (?,?)", tag_rows)
         db.executemany("INSERT OR IGNORE INTO span_names VALUES (?,?)", batch.names)
