@@ -8,8 +8,9 @@ intersects a query's words in C; when a query names a service, its word is requi
 looks at that service's spans only. A hash collision only costs one extra exact check (`search`),
 never a wrong answer.
 
-The blob is 4 bytes a hash: keeping the words as text (9 bytes a hash) made SQLite write 24 % more
-and cost 15 % more CPU per ingested span, against 3 % more than the first layout with the blob.
+The blob takes 4 bytes a hash. Keeping the words as text instead (9 bytes a hash) made SQLite write
+24 % more, and cost 14 to 16 % more collector CPU per ingested span than the first layout, against
+about 8 % with the blob (docs/performance.md).
 """
 
 from __future__ import annotations
