@@ -17,11 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -37,9 +34,8 @@ from collector.otlp_decode import decode_protobuf
 from collector.otlp_mapping import zipkin_spans
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from collector_bench import start_collector  # noqa: E402 - one way to start the benchmarked collector
 from spans import make_batches  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
 
 KINDS = {"SERVER": Span.SPAN_KIND_SERVER, "CLIENT": Span.SPAN_KIND_CLIENT, None: Span.SPAN_KIND_INTERNAL}
 ZIPKIN = ("Zipkin JSON", "/api/v2/spans", "application/json", 202)
@@ -74,19 +70,6 @@ def otlp_request(batch: list[dict]) -> ExportTraceServiceRequest:
             attributes=attributes,
         )
     return request
-
-
-def start_collector(db: Path) -> tuple[subprocess.Popen, str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "journey", "collector", "--port", "0", "--db", str(db), "--max-spans", "5000000"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    url = re.search(r"(http://\S+)", process.stdout.readline()).group(1)
-    threading.Thread(target=process.stdout.read, daemon=True).start()  # keep draining its output
-    return process, url
 
 
 def post(url: str, body: bytes, content_type: str) -> int:
