@@ -77,11 +77,31 @@ def test_every_variable_compose_sets_is_read_by_the_command_it_runs(name):
     assert unknown == set(), f"{name} sets {unknown}, which `journey {command}` does not read"
 
 
+def otlp(env: dict) -> bool:
+    return env.get("OTEL_TRACES_EXPORTER", "zipkin") == "otlp"
+
+
+def backend_endpoint(env: dict) -> str:
+    """Where a Python service of ours sends its spans, by the exporter it runs."""
+    return env["OTEL_EXPORTER_OTLP_ENDPOINT"] if otlp(env) else env["OTEL_EXPORTER_ZIPKIN_ENDPOINT"]
+
+
+def browser_endpoint(env: dict) -> str:
+    """Where the app's browser sends its spans: it follows the backend's exporter unless told otherwise."""
+    return env["JOURNEY_BROWSER_OTLP_ENDPOINT"] if otlp(env) else env["JOURNEY_BROWSER_ZIPKIN_ENDPOINT"]
+
+
+def is_zipkin(service: dict) -> bool:
+    return (
+        re.match(r"(openzipkin/zipkin|ghcr\.io/openzipkin-contrib/zipkin-otel):", service.get("image", "")) is not None
+    )
+
+
 @pytest.mark.parametrize("name", sorted(APPS))
 def test_each_app_sends_backend_and_browser_spans_to_one_place_inside_and_outside_the_network(name):
     env = APPS[name]["environment"]
-    inside_host, inside_port = host_port(env["OTEL_EXPORTER_ZIPKIN_ENDPOINT"])
-    outside_host, outside_port = host_port(env["JOURNEY_BROWSER_ZIPKIN_ENDPOINT"])
+    inside_host, inside_port = host_port(backend_endpoint(env))
+    outside_host, outside_port = host_port(browser_endpoint(env))
     assert outside_host == "localhost" and inside_host in SERVICES
     assert published(outside_port) == (inside_host, inside_port), "the browser must reach the backend's collector"
     assert inside_host in APPS[name]["depends_on"] or any(
@@ -90,12 +110,27 @@ def test_each_app_sends_backend_and_browser_spans_to_one_place_inside_and_outsid
     viewer, _ = published(host_port(env["JOURNEY_VIEWER_URL"])[1])
     kind = env.get("JOURNEY_VIEWER_KIND", "journey")
     assert (
-        SERVICES[viewer].get("image", "").startswith("openzipkin/zipkin:")
-        if kind == "zipkin"
-        else SERVICES[viewer].get("command") == ["journey", "collector"]
+        is_zipkin(SERVICES[viewer]) if kind == "zipkin" else SERVICES[viewer].get("command") == ["journey", "collector"]
     ), f"{name}'s viewer is not {kind}"
     ratings, _ = host_port(env["JOURNEY_RATINGS_URL"])
     assert SERVICES[ratings]["command"] == ["journey", "ratings"] and profile(ratings) == profile(name)
+    ratings_env = SERVICES[ratings]["environment"]
+    assert otlp(ratings_env) == otlp(env) and backend_endpoint(ratings_env) == backend_endpoint(env), ratings
+
+
+def test_the_otlp_profiles_send_otlp_from_both_sides_and_the_browser_is_allowed_by_cors():
+    """otel: to the OpenTelemetry Collector's OTLP receiver; zipkin-otel: to Zipkin's own /v1/traces.
+    zipkin-server's CORS policy is one server-wide decorator (default origin *), so it covers the module's route
+    too; a list of origins set on that Zipkin must name the app's."""
+    for app, receiver in (("otel-app", "otel-collector"), ("zipkin-otel-app", "zipkin-otel")):
+        env = APPS[app]["environment"]
+        assert env["OTEL_TRACES_EXPORTER"] == "otlp" and "JOURNEY_BROWSER_EXPORTER" not in env  # the browser follows
+        assert host_port(env["JOURNEY_BROWSER_OTLP_ENDPOINT"])[0] == "localhost"
+        assert env["JOURNEY_BROWSER_OTLP_ENDPOINT"].endswith("/v1/traces")
+        assert published(host_port(env["JOURNEY_BROWSER_OTLP_ENDPOINT"])[1])[0] == receiver
+    origin = "http://localhost:" + str(SERVICES["zipkin-otel-app"]["ports"][0]).split(":")[0]
+    allowed = SERVICES["zipkin-otel"].get("environment", {}).get("ZIPKIN_QUERY_ALLOWED_ORIGINS", "*")
+    assert allowed == "*" or origin in allowed.split(",")
 
 
 def test_each_profile_is_a_whole_stack_and_no_two_services_publish_the_same_port():
@@ -104,7 +139,7 @@ def test_each_profile_is_a_whole_stack_and_no_two_services_publish_the_same_port
             assert profile(dependency) in (profile(name), "default"), f"{name} depends on {dependency}"
     ports = [str(m).split(":")[0] for s in SERVICES.values() for m in s.get("ports", [])]
     assert len(ports) == len(set(ports)), ports
-    assert {profile(n) for n in SERVICES} == {"default", "otel", "journey-collector", "scale"}
+    assert {profile(n) for n in SERVICES} == {"default", "otel", "zipkin-otel", "journey-collector", "scale"}
 
 
 def test_images_are_pinned_and_every_server_has_a_health_check():
@@ -127,20 +162,18 @@ def test_every_zipkin_image_is_the_version_the_tests_and_journey_up_run():
     assert set(versions.values()) == {ZIPKIN_VERSION}, versions
 
 
-def test_the_otel_collector_config_receives_zipkin_and_otlp_with_cors_and_exports_to_zipkin():
+def test_the_otel_collector_config_receives_otlp_with_cors_for_the_browser_and_exports_to_zipkin():
     pipeline = OTEL["service"]["pipelines"]["traces"]
-    assert set(pipeline["receivers"]) == {"zipkin", "otlp"} <= set(OTEL["receivers"])
+    assert pipeline["receivers"] == ["otlp"] and set(pipeline["receivers"]) <= set(OTEL["receivers"])
     assert set(pipeline["exporters"]) <= set(OTEL["exporters"]) and set(pipeline["processors"]) <= set(
         OTEL["processors"]
     )
     collector = SERVICES["otel-collector"]
     inside = {str(m).split(":")[1] for m in collector["ports"]}
-    receivers = OTEL["receivers"]
-    assert receivers["zipkin"]["endpoint"].rsplit(":", 1)[1] in inside
-    assert {p["endpoint"].rsplit(":", 1)[1] for p in receivers["otlp"]["protocols"].values()} <= inside
+    http = OTEL["receivers"]["otlp"]["protocols"]["http"]
+    assert http["endpoint"].rsplit(":", 1)[1] in inside
     app_origin = "http://localhost:" + str(SERVICES["otel-app"]["ports"][0]).split(":")[0]
-    assert app_origin in receivers["zipkin"]["cors"]["allowed_origins"]
-    assert app_origin in receivers["otlp"]["protocols"]["http"]["cors"]["allowed_origins"]
+    assert app_origin in http["cors"]["allowed_origins"]
     target, port = host_port(OTEL["exporters"]["zipkin"]["endpoint"])
     assert target in collector["depends_on"] and SERVICES[target]["image"].startswith("openzipkin/zipkin:")
     assert any(
