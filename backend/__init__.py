@@ -13,7 +13,7 @@ from common.settings import resolve
 if TYPE_CHECKING:  # imported when an app is built, not when the package is
     import strawberry
 
-    from .context import Fixes
+    from .fixes import ActiveFixes
     from .ratings_client import RatingsClient
 
 __version__ = "0.1.0"
@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.TracerProvider | None = None) -> Flask:
     """Build the backend; `config` overrides settings, `tracer_provider` defaults to the global one."""
     from . import data, errors, telemetry, web
-    from .context import Fixes
+    from .fixes import ActiveFixes
     from .ratings_client import RatingsClient
     from .schema import build_schema
     from .settings import SETTINGS, database_path
@@ -46,8 +46,10 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
         if db is not None:
             pool.release(db)
 
-    fixes = Fixes.from_settings(settings)
-    ratings = RatingsClient(telemetry.http_client(settings["ratings_url"], "ratings", provider), fixes.slow_ratings)
+    fixes = ActiveFixes(settings)  # the remembered fixes, followed while the app runs
+    ratings = RatingsClient(
+        telemetry.http_client(settings["ratings_url"], "ratings", provider), lambda: fixes.current().slow_ratings
+    )
     schema = build_schema(telemetry.graphql_extensions(provider, settings))
     errors.quiet_planted_failures()
 
@@ -59,12 +61,12 @@ def create_app(config: dict[str, Any] | None = None, tracer_provider: trace.Trac
 
     app.add_url_rule("/graphql", view_func=_graphql_view(schema, request_db, fixes, ratings))
     telemetry.instrument_app(app, provider)
-    web.init_app(app, settings)
+    web.init_app(app, settings, fixes)
     return app
 
 
 def _graphql_view(
-    schema: strawberry.Schema, request_db: Callable[[], Any], fixes: Fixes, ratings: RatingsClient
+    schema: strawberry.Schema, request_db: Callable[[], Any], fixes: ActiveFixes, ratings: RatingsClient
 ) -> Callable:
     """Strawberry's /graphql view, giving each request a PlannerContext (its database, session and collaborators)."""
     from strawberry.flask.views import GraphQLView
@@ -80,7 +82,7 @@ def _graphql_view(
             return PlannerContext(
                 db=request_db,
                 session_id=session_id,
-                fixes=fixes,
+                fixes=fixes.current(),
                 ratings=ratings,
                 request=request,
                 response=response,

@@ -1,4 +1,4 @@
-"""What a request's resolvers share: the fix switches and the request context (info.context)."""
+"""What a request's resolvers share: the request context (info.context), with the fixes it runs with."""
 
 from __future__ import annotations
 
@@ -11,31 +11,12 @@ from opentelemetry import trace
 
 from . import planner
 from .errors import UserError
+from .fixes import Fixes
 from .graphql_tracing import OperationTrace
 from .ratings_client import RatingsClient
 
 if TYPE_CHECKING:
     from .schema import Talk
-
-
-@dataclass
-class Fixes:
-    """The switches that fix the planted problems (off by default, see settings.py: the workshop starts with them)."""
-
-    n_plus_one: bool
-    slow_ratings: bool
-    flaky_write: bool
-    flaky_write_rate: float
-
-    @classmethod
-    def from_settings(cls, settings: dict[str, Any]) -> Fixes:
-        """The switches as the settings give them (their defaults are declared once, in settings.py)."""
-        return cls(
-            n_plus_one=settings["fix_n_plus_one"],
-            slow_ratings=settings["fix_slow_ratings"],
-            flaky_write=settings["fix_flaky_write"],
-            flaky_write_rate=settings["flaky_write_rate"],
-        )
 
 
 @dataclass

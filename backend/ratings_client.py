@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -21,24 +22,26 @@ class RatingsUnavailable(Exception):
 
 
 class RatingsClient:
-    """GET /ratings?talkIds=... on the ratings service, optionally cached (the --fix-slow-ratings fix)."""
+    """GET /ratings?talkIds=... on the ratings service, optionally cached (the slow-ratings fix)."""
 
-    def __init__(self, http: httpx.Client, cache: bool) -> None:
+    def __init__(self, http: httpx.Client, cache: Callable[[], bool]) -> None:
         self.http = http  # its base URL is the ratings service's
-        self.cache = cache
+        self.cache = cache  # asked on each call: the fix can be made, or undone, while the demo runs
         self._cached: dict[int, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def scores(self, talk_ids: list[int]) -> dict[int, dict[str, Any]]:
         """Community scores of the talks, from the cache when it is on and fresh."""
-        now = time.monotonic()
+        now, cache = time.monotonic(), self.cache()
         with self._lock:
+            if not cache:
+                self._cached.clear()  # undone: the next time it is made, it starts empty
             known = {i: v for i, (at, v) in self._cached.items() if i in talk_ids and now - at < CACHE_TTL_S}
         missing = [i for i in talk_ids if i not in known]
         if not missing:
             return known
         fetched = self._fetch(missing)
-        if self.cache:
+        if cache:
             with self._lock:
                 self._cached.update({i: (now, v) for i, v in fetched.items()})
         return {**known, **fetched}

@@ -117,11 +117,20 @@ SETTINGS = [
         "--ratings-url",
         parse_url,
     ),
-    # the workshop's planted problems: each is on until its switch fixes it
+    # the workshop's planted problems: each is on until its fix is remembered (`journey fix`, backend/fixes.py)
+    # or its switch below, given true or false, overrides the remembered fixes
+    Setting(
+        "fixes_file",
+        "JOURNEY_FIXES_FILE",
+        None,
+        "the remembered fixes to follow, re-read when `journey fix` changes them (journey up passes "
+        "<data-dir>/fixes.json; without it every fix is off unless its switch turns it on)",
+        "--fixes-file",
+    ),
     Setting(
         "fix_n_plus_one",
         "JOURNEY_FIX_N_PLUS_ONE",
-        False,
+        None,
         "load the speakers of a page of talks in one query instead of one per talk",
         "--fix-n-plus-one",
         parse_bool,
@@ -129,7 +138,7 @@ SETTINGS = [
     Setting(
         "fix_slow_ratings",
         "JOURNEY_FIX_SLOW_RATINGS",
-        False,
+        None,
         f"cache the ratings service's answers for {CACHE_TTL_S} s",
         "--fix-slow-ratings",
         parse_bool,
@@ -137,7 +146,7 @@ SETTINGS = [
     Setting(
         "fix_flaky_write",
         "JOURNEY_FIX_FLAKY_WRITE",
-        False,
+        None,
         "retry a failed feedback write (idempotently)",
         "--fix-flaky-write",
         parse_bool,

@@ -1,4 +1,5 @@
-"""Non-GraphQL routes: the built frontend, the browser's runtime config, and readiness."""
+"""Non-GraphQL routes: the built frontend, the browser's runtime config (with what the demo runs with), and
+readiness."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from urllib.parse import urlsplit
 from flask import Flask, abort, jsonify, request, send_from_directory
 
 from common.telemetry_settings import otlp_traces_endpoint
+
+from .fixes import ActiveFixes
 
 DEFAULT_FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 
@@ -36,14 +39,28 @@ def browser_config(settings: dict[str, Any], app_origin: str) -> dict[str, Any]:
     }
 
 
-def init_app(app: Flask, settings: dict[str, Any]) -> None:
+def demo_status(settings: dict[str, Any], fixes: ActiveFixes) -> dict[str, Any]:
+    """What the demo runs with, for the app's status line and `journey up`'s start message: the fixes
+    (read now: `journey fix` changes them while it runs), the samplers, the exporter, the span store."""
+    return {
+        "fixes": [{"name": s.name, "on": s.on, "by": s.by} for s in fixes.states()],
+        "sampler": settings["traces_sampler"],
+        "samplerArg": settings["traces_sampler_arg"],
+        "browserSampleRatio": settings["browser_sample_ratio"],
+        "exporter": settings["traces_exporter"],
+        "store": settings["viewer_kind"],  # our collector and viewer, or the real Zipkin
+    }
+
+
+def init_app(app: Flask, settings: dict[str, Any], fixes: ActiveFixes) -> None:
     """Register /config.json, /health and the single-page app."""
     frontend_dir = Path(settings["frontend_dir"] or DEFAULT_FRONTEND_DIR)
 
     @app.get("/config.json")
     def config_json():
         parts = urlsplit(request.host_url)
-        response = jsonify(browser_config(settings, f"{parts.scheme}://{parts.netloc}"))
+        config = browser_config(settings, f"{parts.scheme}://{parts.netloc}")
+        response = jsonify({**config, "demo": demo_status(settings, fixes)})
         response.headers["Cache-Control"] = "no-store"
         return response
 
