@@ -7,6 +7,8 @@ way the run chose; the browser's requests are watched too.
 """
 
 import gzip
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -257,3 +259,27 @@ def test_the_app_runs_untraced_when_the_exporters_chunk_cannot_be_loaded(browser
     finally:
         context.close()
         server.stop()
+
+
+def test_the_otlp_checkpoint_fails_on_zipkin_exported_spans_naming_each_service_and_passes_over_otlp(
+    page, collector, exporter
+):
+    """Chapter 11: `journey check 11` tells by the stored spans which way they came."""
+    before = page.locator("#trace-id").text_content()
+    page.get_by_label("Search").fill("kubernetes")
+    page.get_by_role("button", name="Search").click()
+    trace_id = last_trace_id(page, before)
+    wait_for_shape(collector.url, trace_id, action_shape("search talks", "query searchtalks", "resolve query.talks"))
+    done = subprocess.run(
+        [sys.executable, "-m", "journey", "check", "11", "--collector", collector.url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if exporter == "otlp":
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "came over OTLP from backend, frontend, whole" in done.stdout
+    else:
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert f"your newest search ({trace_id}) still came by the Zipkin exporter from backend (" in done.stdout
+        assert "frontend (" in done.stdout and "hint (frontend): the browser loads its OTLP exporter" in done.stdout

@@ -60,7 +60,13 @@ def session(attended) -> str:
     return sessions.pop()
 
 
-@pytest.mark.parametrize("point", CHECKPOINTS, ids=lambda p: p.slug)
+# Chapter 11 moves the exporters to OTLP: plain zipkin-server has no OTLP receiver, and its zipkin-otel module
+# (io.zipkin.contrib.otel) is not served by the Maven repository these machines reach; tests/test_e2e_otlp.py
+# runs that chapter's check on Journey's collector.
+ZIPKIN_V2_CHAPTERS = [p for p in CHECKPOINTS if p.slug != "otlp"]
+
+
+@pytest.mark.parametrize("point", ZIPKIN_V2_CHAPTERS, ids=lambda p: p.slug)
 def test_each_checkpoint_passes_against_the_real_zipkin(attended, session, point):
     result = journey_check(str(point.number), "--collector", attended["collector"], "--session", session, "--wait", "9")
     assert result.returncode == 0, result.stdout + result.stderr

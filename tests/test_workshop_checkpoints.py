@@ -21,19 +21,18 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The finished app: collector, ratings and a backend with every planted problem fixed."""
+    """The finished app: collector, ratings and a backend with every planted problem fixed, sending OTLP
+    (chapter 11's move; the browser follows the backend)."""
     logs = tmp_path_factory.mktemp("workshop")
     collector = start_server(["collector", "--db", str(logs / "spans.db")], "collector", logs)
-    ratings = start_server(
-        ["ratings", "--zipkin-endpoint", f"{collector.url}/api/v2/spans", "--batch-delay", "100"], "ratings", logs
-    )
+    otlp = ["--traces-exporter", "otlp", "--otlp-endpoint", collector.url]
+    ratings = start_server(["ratings", *otlp, "--batch-delay", "100"], "ratings", logs)
     backend = start_server(
         [
             "backend",
             "--db",
             str(logs / "app.db"),
-            "--zipkin-endpoint",
-            f"{collector.url}/api/v2/spans",
+            *otlp,
             "--viewer-url",
             f"{collector.url}/zipkin/",
             "--batch-delay",

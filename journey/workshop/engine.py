@@ -49,17 +49,19 @@ def _synthetic(spans: list[dict]) -> bool:
 
 
 def has_event(span: dict, name: str) -> bool:
-    """Whether the span has the event `name`: OpenTelemetry's exporters write {"name": {attributes}}."""
+    """Whether the span has the event `name`: the Zipkin exporters write {"name": {attributes}}, OTLP's mapping
+    into Zipkin "name": {attributes}, and both the name alone for an event without attributes."""
     for annotation in span.get("annotations") or []:
         value = annotation.get("value", "")
         if value == name:
             return True
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            continue
-        if isinstance(decoded, dict) and name in decoded:
-            return True
+        for text in (value, "{" + value + "}"):
+            try:
+                decoded = json.loads(text)
+            except ValueError:
+                continue
+            if isinstance(decoded, dict) and name in decoded:
+                return True
     return False
 
 
