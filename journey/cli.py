@@ -91,6 +91,13 @@ def run_load(options: dict) -> int:
     return run(resolve(LOAD_SETTINGS, options))
 
 
+def run_fix(options: dict) -> int:
+    """Make, undo or list the workshop's fixes, remembered in the data directory."""
+    from .fixes import FIX_SETTINGS, run
+
+    return run(resolve(FIX_SETTINGS, options), options.get("names") or [], options.get("undo") or [])
+
+
 def run_check(options: dict) -> int:
     """Workshop checkpoints and shape files against a collector's Zipkin API."""
     from . import check
@@ -109,6 +116,11 @@ COMMANDS = {
         "does the newest trace have the shape a workshop chapter expects?",
         "journey.check:CHECK_SETTINGS",
         run_check,
+    ),
+    "fix": (
+        "fix a planted problem, undo the fix, or list them; remembered in the data directory",
+        "journey.fixes:FIX_SETTINGS",
+        run_fix,
     ),
 }
 
@@ -138,6 +150,10 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
             )
             subparser.epilog = check.__doc__.split("\n\n", 1)[1]
             subparser.formatter_class = argparse.RawDescriptionHelpFormatter
+        if name == "fix":
+            from .fixes import add_arguments
+
+            add_arguments(subparser)
     return parser
 
 

@@ -21,7 +21,9 @@ variables where Zipkin has one. `journey <command> --help` prints the same table
 NOTES = {
     "up": "`journey up` passes the environment on to the processes it starts, so every setting of "
     "`journey backend`, `journey collector` and `journey ratings` below works with `make demo` too "
-    "(e.g. `JOURNEY_FIX_N_PLUS_ONE=true make demo`).",
+    "(e.g. `JOURNEY_BROWSER_SAMPLE_RATIO=0.5 make demo`). It hands the backend the fixes `journey fix` "
+    "remembers (`--fixes-file <data-dir>/fixes.json`), and once up it prints what the demo runs with: the "
+    "fixes made and the problems still planted, the samplers, the exporter, the span store.",
     "backend": "The browser reads its settings at run time from the backend's `GET /config.json` (service "
     "name, exporter (zipkin or otlp) and its endpoint, viewer URL, batch delay, sample ratio, the origins that "
     "get trace headers); nothing is baked into the build.",
@@ -29,6 +31,11 @@ NOTES = {
     "user's; every span it causes, browser side and server side, carries `journey.synthetic=true`. It exits 1 "
     "only when spans were lost, nothing ran, or the share of failed requests passed `--max-error-rate` "
     "(the demo's planted flaky write fails some requests by design).",
+    "fix": "`journey fix n-plus-one` fixes the N+1, `journey fix --undo n-plus-one` plants it again, `journey "
+    "fix` lists the fixes (`n-plus-one`, `slow-ratings`, `flaky-write`, or `all`). They are remembered in "
+    "`<data-dir>/fixes.json`, so they add up across restarts, and a running demo follows them from its next "
+    "request. A fix's switch given to the demo (`JOURNEY_FIX_N_PLUS_ONE=true` or `false`, ...) overrides what "
+    "is remembered. An unknown fix exits 2 naming the fixes; so does a damaged file, saying how to start afresh.",
     "check": "Exit status: 0 every check passed, 1 a trace lacks its shape, 2 the collector cannot be read "
     "or an argument is wrong. The workshop chapters (`docs/workshop/`) say which check goes with which step.",
 }

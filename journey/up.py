@@ -12,9 +12,13 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
+from backend.fixes import FIXES_FILE, FixesFileError, read_remembered
 from common.settings import Setting, SettingError, parse_choice, parse_port
 
+from .demo_status import OTLP_SPANS, ZIPKIN_SPANS, describe, read_demo_status
+from .fixes import AFRESH
 from .zipkin_server import ZIPKIN_VERSION, ZipkinUnavailable, fetch_jar, find_java, server_command
 
 STORES = ("journey", "zipkin")
@@ -92,6 +96,9 @@ def child_commands(config: dict, zipkin: list[str] | None = None) -> dict[str, l
             "zipkin" if zipkin else "journey",
             "--ratings-url",
             f"http://127.0.0.1:{rport}",
+            # the fixes `journey fix` remembers, followed while the demo runs
+            "--fixes-file",
+            str(Path(data_dir) / FIXES_FILE),
             *exporting,
             *(browser_otlp if exporting else []),
         ],
@@ -152,6 +159,20 @@ def _stop(children: dict[str, subprocess.Popen]) -> None:
             child.wait()
 
 
+def running_with(config: dict, zipkin: bool) -> list[str]:
+    """What the demo runs with, as the backend says (its /config.json); the exporter alone if it cannot say."""
+    store = (
+        f"the real Zipkin {ZIPKIN_VERSION}, spans in memory"
+        if zipkin
+        else f"Journey's collector, spans in {Path(config['data_dir']) / 'spans.db'}"
+    )
+    try:
+        return describe(read_demo_status(f"http://127.0.0.1:{config['port']}"), store)
+    except (OSError, ValueError, KeyError) as error:
+        sent = OTLP_SPANS if config["exporter"] == "otlp" else ZIPKIN_SPANS
+        return [f"  spans:    {sent}", f"  store:    {store}", f"  (the rest unknown: /config.json: {error})"]
+
+
 def run(config: dict) -> int:
     """Start them all, wait until each answers /health, print the URLs, and supervise until Ctrl-C."""
     store = "zipkin" if config["store"] == "zipkin" else "collector"
@@ -165,6 +186,10 @@ def run(config: dict) -> int:
             f"--exporter otlp needs --store journey: zipkin-server {ZIPKIN_VERSION} has no OTLP receiver "
             "without the zipkin-otel module"
         )
+    try:
+        read_remembered(Path(config["data_dir"]) / FIXES_FILE)  # damaged: said before anything starts
+    except FixesFileError as error:
+        raise SettingError(f"{error}\n  {AFRESH}") from None
     # checked first: otherwise the servers already there would answer /health for ours
     running, stuck = held_ports(ports)
     if running:
@@ -204,14 +229,12 @@ def run(config: dict) -> int:
                 print(f"journey up: not ready after {timeout} s; stopping", file=sys.stderr)
                 return 1
             time.sleep(0.2)
-        kind = f"   (the real Zipkin {ZIPKIN_VERSION}, spans in memory)" if zipkin else ""
-        sent = "OTLP/HTTP to /v1/traces" if config["exporter"] == "otlp" else "Zipkin v2 JSON to /api/v2/spans"
         print(
             "\nJourney is up:\n"
-            f"  app:    http://localhost:{config['port']}/\n"
-            f"  traces: http://localhost:{config['collector_port']}/zipkin/{kind}\n"
-            f"  spans:  {sent}, from the browser, the backend and the ratings service\n"
+            f"  app:      http://localhost:{config['port']}/\n"
+            f"  traces:   http://localhost:{config['collector_port']}/zipkin/\n"
             f"  (ratings service on port {config['ratings_port']})\n"
+            "It runs with:\n" + "\n".join(running_with(config, zipkin is not None)) + "\n"
             "Ctrl-C stops them all.\n",
             flush=True,
         )

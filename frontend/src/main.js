@@ -1,4 +1,5 @@
 // Boot: read the runtime config, start telemetry, then route.
+import { mountDemoStatus } from './demo-status.js';
 import { startRouter } from './router.js';
 import { initTelemetry } from './telemetry.js';
 import { mountTracePanel } from './trace-panel.js';
@@ -28,6 +29,7 @@ async function startTelemetry(config) {
 
 async function main() {
   const config = await loadConfig();
+  mountDemoStatus(document.querySelector('#demo-status'), config, loadConfig);
   const actions = await startTelemetry(config);
   const onTraced = mountTracePanel(document.querySelector('#trace-panel'), config);
   const views = {
