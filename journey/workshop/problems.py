@@ -1,7 +1,8 @@
 """Chapters 5–7: the planted problems (N+1 queries, a slow dependency, a flaky write), found in traces.
 
 Each check passes once the attendee's trace shows the problem, or shows it fixed: finding it is
-the chapter's point, and the hints name the switch that fixes it.
+the chapter's point, and the hints name the `journey fix` that fixes it (the running demo follows it,
+and later chapters keep it).
 """
 
 from __future__ import annotations
@@ -70,8 +71,8 @@ def n_plus_one(api: ZipkinClient, scope: Scope) -> Verdict:
                 *skipped,
                 f"{times} 'select' spans ({under}) run: {statement[:120]}",
                 "one query per talk on the page; the fix loads every talk's speakers in one query",
-                "  hint: restart with --fix-n-plus-one (JOURNEY_FIX_N_PLUS_ONE=true), or batch it yourself in "
-                "backend/schema.py (Query.talks fills ctx.speakers_by_talk with planner.speakers_of_talks)",
+                "  hint: `journey fix n-plus-one` (no restart needed), or batch it yourself in backend/schema.py "
+                "(Query.talks fills ctx.speakers_by_talk with planner.speakers_of_talks) and restart",
             ],
             link,
         )
@@ -140,8 +141,8 @@ def slow_dependency(api: ZipkinClient, scope: Scope) -> Verdict:
         )
     else:
         details.append(
-            "  next: restart with --fix-slow-ratings (JOURNEY_FIX_SLOW_RATINGS=true) and open 'My "
-            "schedule' twice: the second trace has no ratings call"
+            "  next: `journey fix slow-ratings` (no restart needed) and open 'My schedule' twice: the second "
+            "trace has no ratings call"
         )
     return Verdict(True, "found the slow dependency: recommendations wait for the ratings service", details, link)
 
@@ -163,8 +164,8 @@ def flaky_write(api: ZipkinClient, scope: Scope) -> Verdict:
                 "found the flaky write: a feedback write failed, and the trace says why",
                 [
                     f"trace {trace_id}: 'resolve mutation.submitfeedback' error: {failed[0]['tags']['error'][:160]}",
-                    "  next: restart with --fix-flaky-write (JOURNEY_FIX_FLAKY_WRITE=true): the write is retried, "
-                    "and the trace shows a 'retry' event instead of an error",
+                    "  next: `journey fix flaky-write` (no restart needed): the write is retried, and the trace "
+                    "shows a 'retry' event instead of an error",
                 ],
                 [api.viewer_url(trace_id)],
             )
