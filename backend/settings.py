@@ -1,6 +1,15 @@
 """Every backend setting, declared once; standard OpenTelemetry variables first."""
 
-from common.settings import Setting, parse_bool, parse_choice, parse_fraction, parse_list, parse_port, parse_url
+from common.settings import (
+    Setting,
+    parse_bool,
+    parse_choice,
+    parse_fraction,
+    parse_list,
+    parse_port,
+    parse_positive_int,
+    parse_url,
+)
 from common.telemetry_settings import (
     BATCH_DELAY,
     ENVIRONMENT,
@@ -91,6 +100,23 @@ SETTINGS = [
         "extra origins (besides the app's own) whose fetches get traceparent + baggage",
         "--trace-header-origins",
         parse_list,
+    ),
+    Setting(
+        "session_idle_timeout",
+        "JOURNEY_SESSION_IDLE_TIMEOUT",
+        900,
+        "seconds without user activity after which the browser's session ends; the next activity starts a new one "
+        "(session.previous_id names the old one)",
+        "--session-idle-timeout",
+        parse_positive_int,
+    ),
+    Setting(
+        "session_max_duration",
+        "JOURNEY_SESSION_MAX_DURATION",
+        14400,
+        "seconds after which the browser's session ends however active its user is",
+        "--session-max-duration",
+        parse_positive_int,
     ),
     Setting(
         "record_graphql_document",

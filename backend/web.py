@@ -35,6 +35,8 @@ def browser_config(settings: dict[str, Any], app_origin: str) -> dict[str, Any]:
         "batchDelayMs": settings["bsp_schedule_delay_ms"],
         "sampleRatio": settings["browser_sample_ratio"],
         "traceHeaderOrigins": [app_origin, *settings["trace_header_origins"]],
+        "sessionIdleTimeoutMs": settings["session_idle_timeout"] * 1000,
+        "sessionMaxDurationMs": settings["session_max_duration"] * 1000,
         "tracing": not settings["sdk_disabled"],
     }
 
