@@ -100,7 +100,7 @@ def test_up_refuses_one_port_for_both(tmp_path):
     assert result.returncode == 2 and "must differ" in result.stderr
 
 
-def up(tmp_path, ports: dict[str, int], **kwargs) -> subprocess.Popen:
+def up(tmp_path, ports: dict[str, int], env: dict[str, str] | None = None, **kwargs) -> subprocess.Popen:
     """`journey up` on these ports (any not given: a free one), its output in tmp_path/up.log."""
     ports = {"port": free_port(), "collector-port": free_port(), "ratings-port": free_port(), **ports}
     flags = [item for name, port in ports.items() for item in (f"--{name}", str(port))]
@@ -109,9 +109,38 @@ def up(tmp_path, ports: dict[str, int], **kwargs) -> subprocess.Popen:
         stdout=(tmp_path / "up.log").open("w"),
         stderr=subprocess.STDOUT,
         cwd=ROOT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
         **kwargs,
     )
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop `journey up` as Ctrl-C would, or with SIGTERM: never a kill, which would leave its children running."""
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_up_says_what_the_demo_runs_with_remembered_fixes_switches_and_samplers(tmp_path):
+    fix = [sys.executable, "-m", "journey", "fix", "--data-dir", str(tmp_path / "data"), "n-plus-one", "flaky-write"]
+    subprocess.run(fix, check=True, capture_output=True, cwd=ROOT, timeout=60)
+    env = {
+        "JOURNEY_FIX_FLAKY_WRITE": "false",  # a switch for this run overrides the remembered fix
+        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+        "OTEL_TRACES_SAMPLER_ARG": "0.5",
+        "JOURNEY_BROWSER_SAMPLE_RATIO": "0.25",
+    }
+    started = up(tmp_path, {}, env=env)
+    try:
+        poll_until(lambda: "Ctrl-C stops them all" in (tmp_path / "up.log").read_text(), "journey up", timeout=40)
+    finally:
+        stop(started)
+    text = (tmp_path / "up.log").read_text()
+    assert "  fixed:    n-plus-one\n" in text, text
+    assert "  planted:  slow-ratings, flaky-write (JOURNEY_FIX_FLAKY_WRITE=false)\n" in text, text
+    assert "the browser keeps 25% of actions; the backend's sampler: parentbased_traceidratio 0.5" in text, text
+    assert "  spans:    Zipkin v2 JSON to /api/v2/spans" in text, text
+    assert f"  store:    Journey's collector, spans in {tmp_path / 'data' / 'spans.db'}" in text, text
 
 
 def test_up_refuses_a_port_another_demo_answers_on_at_once(tmp_path):
