@@ -1,8 +1,9 @@
 """The trace viewer: server-rendered pages over the same store the API reads, nothing from a CDN.
 
 Search (`/zipkin/`, the API's own query parameters, so a link reproduces a search), one trace as a
-waterfall (`/zipkin/traces/<id>`), the service graph (`/zipkin/dependency`), a session's journey
-(`/zipkin/journeys/<session>`), and a trace file opened without storing it (`/zipkin/upload`).
+waterfall (`/zipkin/traces/<id>`, which waits a few seconds for a trace not there yet), the service
+graph (`/zipkin/dependency`), and a trace file opened without storing it (`/zipkin/upload`); the
+journey pages are collector.journey_view's.
 """
 
 from __future__ import annotations
@@ -12,19 +13,22 @@ import json
 import re
 from typing import Any
 
-from flask import Flask, current_app, redirect, render_template, request
+from flask import Flask, current_app, redirect, render_template, request, url_for
 
-from common.conventions import SESSION_ID_PATTERN
 from common.zipkin_model import service_name
 
+from . import journey_view
 from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list
 from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_query
+from .readable import clock, count, duration, iso, moment
 from .store import now_micros
 from .trace_model import PALETTE, build_rows, service_colour, summarize
-from .waterfall import clock, details, draw_rows, millis
+from .waterfall import draw_rows
 
-JOURNEY_LOOKBACK_MS = 7 * 24 * 3_600_000
+# "Open trace" is often clicked before the spans have arrived (each side sends every 500 ms in the
+# demo): the trace page looks again every second for this many seconds before it says so.
+WAIT_FOR_TRACE_S = 10
 LOOKBACKS = [
     ("5m", 300_000),
     ("15m", 900_000),
@@ -109,27 +113,48 @@ def _trace_view(spans: list[dict], source: str):
     summary = summarize(spans, rows)
     begin = summary["start"] or 0
     total = max(summary["duration"] or 0, 1)
+    drawn, details = draw_rows(rows, begin, total, summary["services"], now_micros())
     template = "waterfall.html" if request.args.get("fragment") else "trace.html"  # the journey page inlines it
     return render_template(
         template,
         summary=summary,
-        rows=draw_rows(rows, begin, total, summary["services"]),
-        details=details(rows, begin),
+        rows=drawn,
+        details=details,
+        folded=sum(row.folded for row in drawn),
         source=source,
         colour=lambda name: service_colour(name, summary["services"]),
         ticks=[total * i // 4 for i in range(5)],
     )
 
 
+def _waited() -> int:
+    """Seconds the trace page has waited so far, from its `waited` parameter (0 when absent or not a count)."""
+    text = request.args.get("waited", "")
+    return min(int(text), WAIT_FOR_TRACE_S) if text.isdigit() else 0
+
+
 def trace_page(trace_id: str):
-    """GET /zipkin/traces/<id>: one trace as a waterfall."""
+    """GET /zipkin/traces/<id>: one trace as a waterfall; one not (yet) stored is looked for again every
+    second, the page saying so, until WAIT_FOR_TRACE_S have passed; then it says what may be wrong."""
     try:
         normalized = parse_trace_id(trace_id)
     except BadQuery as bad:
         return render_template("message.html", message=str(bad)), 400
     text = _store().get_trace_json(normalized, strict=_settings()["strict_trace_id"])
+    waited = _waited()
     if text is None:
-        return render_template("message.html", message=f"Trace {trace_id} not found"), 404
+        fragment = bool(request.args.get("fragment"))
+        page = "trace_missing.html" if fragment or waited >= WAIT_FOR_TRACE_S else "trace_waiting.html"
+        return render_template(
+            page,
+            trace_id=trace_id,
+            waited=waited,
+            limit=WAIT_FOR_TRACE_S,
+            again=url_for("trace_page", trace_id=trace_id),
+            next_look=url_for("trace_page", trace_id=trace_id, waited=waited + 1),
+        ), 404
+    if "waited" in request.args:  # it arrived while the page waited: the page's address without the count
+        return redirect(url_for("trace_page", trace_id=trace_id, **request.args.to_dict() | {"waited": None}))
     return _trace_view(json.loads(text), source=f"/api/v2/trace/{normalized}")
 
 
@@ -151,12 +176,15 @@ def upload_page():
 
 
 def dependency_page():
-    """GET /zipkin/dependency: the service graph between endTs - lookback and endTs."""
+    """GET /zipkin/dependency: the service graph between endTs - lookback and endTs (or `end`, the form's UTC
+    date and time)."""
     args = {
         "endTs": request.args.get("endTs") or str(now_micros() // 1000),
         "lookback": request.args.get("lookback") or str(_settings()["query_lookback"]),
     }
     try:
+        if request.args.get("end", "").strip():
+            args["endTs"] = str(_epoch_millis(request.args["end"], "end"))
         end_ts, lookback = parse_dependency_window(args, _settings()["query_lookback"])
     except BadQuery as bad:
         return render_template("message.html", message=str(bad)), 400
@@ -169,36 +197,11 @@ def dependency_page():
         links=links,
         services=services,
         args=args,
+        window=(end_ts - lookback, end_ts),
+        end_field=iso(end_ts)[:19] if request.args.get("endTs") or request.args.get("end") else "",
         lookbacks=LOOKBACKS,
         colour=lambda name: service_colour(name, services),
     )
-
-
-def journey_page(session_id: str):
-    """GET /zipkin/journeys/<session>: every trace of one browser session, in time order, gaps shown."""
-    if not SESSION_ID_PATTERN.fullmatch(session_id):
-        return render_template("message.html", message="A session id is letters, digits and . _ : -"), 400
-    query = parse_trace_query(
-        {"annotationQuery": f"session.id={session_id}", "limit": "500", "lookback": str(JOURNEY_LOOKBACK_MS)},
-        _settings()["query_lookback"],
-    )
-    steps = sorted(
-        (summarize(json.loads(text)) for text in _store().find_traces_json(query)), key=lambda step: step["start"] or 0
-    )
-    previous_end = None
-    for step in steps:
-        step["gap"] = None if previous_end is None or step["start"] is None else max(step["start"] - previous_end, 0)
-        if step["start"] is not None:
-            previous_end = max(previous_end or 0, step["start"] + (step["duration"] or 0))
-    return render_template("journey.html", session_id=session_id, steps=steps)
-
-
-def journeys_page():
-    """GET /zipkin/journeys: the sessions with traces still stored, most recently active first."""
-    sessions = [
-        {"id": value, "last": ts, "traces": count} for value, ts, count in _store().recent_tag_values("session.id")
-    ]
-    return render_template("journeys.html", sessions=sessions)
 
 
 def init_app(app: Flask) -> None:
@@ -208,9 +211,9 @@ def init_app(app: Flask) -> None:
     app.add_url_rule("/zipkin/traces/<trace_id>", "trace_page", trace_page)
     app.add_url_rule("/zipkin/dependency", "dependency_page", dependency_page)
     app.add_url_rule("/zipkin/upload", "upload_page", upload_page, methods=["GET", "POST"])
-    app.add_url_rule("/zipkin/journeys", "journeys_page", journeys_page)
-    app.add_url_rule("/zipkin/journeys/<session_id>", "journey_page", journey_page)
+    journey_view.init_app(app)
     app.jinja_env.globals["service_name"] = service_name
     app.jinja_env.globals["palette"] = PALETTE
-    app.add_template_filter(millis)
-    app.add_template_filter(clock)
+    app.context_processor(lambda: {"now": now_micros()})  # one "now" per page, for "2 min ago"
+    for readable in (duration, clock, moment, count):
+        app.add_template_filter(readable)

@@ -1,4 +1,5 @@
-"""The trace page's waterfall as the data its template writes out, and the viewer's units (millis, clock).
+"""The trace page's waterfall as the data its template writes out: each row's figures, its event marks,
+which rows open folded, and every row's details as one JSON list.
 
 Why data rather than template logic: a 1,000-span trace has to be on screen within 0.5 s
 (bench/viewer_bench.py). Rendering the template was three quarters of the page's server time, most of
@@ -10,30 +11,35 @@ when the row is first opened.
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
+from .readable import clock_text, duration, iso
+from .span_events import (
+    EXCEPTION_MESSAGE,
+    EXCEPTION_STACKTRACE,
+    EXCEPTION_TYPE,
+    SpanEvent,
+    exception_facts,
+    span_events,
+)
 from .trace_model import Row, Span, palette_index, service_of
 
-
-def millis(micros: int | None) -> str:
-    """A duration in microseconds as the viewer writes it: 250 µs, 12.500 ms, 1.250 s."""
-    if micros is None:
-        return ""
-    if micros < 1000:
-        return f"{micros} µs"
-    return f"{micros / 1000:.3f} ms" if micros < 1_000_000 else f"{micros / 1e6:.3f} s"
+# A trace longer than this opens with each user action's subtree folded (the guided journey is ~70 rows);
+# a shorter one opens whole. The actions are the browser's spans tagged ui.action (frontend/src/conventions.js).
+LONG_TRACE_ROWS = 40
+UI_ACTION = "ui.action"
 
 
-def clock(micros: int | None) -> str:
-    """An epoch time in microseconds as a UTC clock time to the millisecond."""
-    if micros is None:
-        return ""
-    moment = datetime.datetime.fromtimestamp(micros / 1e6, tz=datetime.UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] + " UTC"
+@dataclass(frozen=True, slots=True)
+class EventMark:
+    """An event drawn on its row's bar: where (in % of the trace), whether it is an exception, and what."""
+
+    at: str
+    exception: bool
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +56,55 @@ class DrawnRow:
     colour: str
     server_colour: str  # "" when no server half is merged in
     duration: str
+    below: int  # how many rows its subtree holds (0: nothing to fold)
+    folded: bool  # opens folded
+    hidden: bool  # opens inside a folded subtree
+    marks: list[EventMark]
 
 
-def draw_rows(rows: list[Row], begin: int, total: int, services: list[str]) -> list[DrawnRow]:
-    """What the template writes for each row: its ends coloured by service, its bars, and its duration."""
+def subtree_sizes(rows: list[Row]) -> list[int]:
+    """Per row, how many rows follow it in its subtree (rows are in depth-first order)."""
+    sizes, open_rows = [0] * len(rows), []
+    for index, row in enumerate(rows):
+        while open_rows and rows[open_rows[-1]].depth >= row.depth:
+            ended = open_rows.pop()
+            sizes[ended] = index - ended - 1
+        open_rows.append(index)
+    for ended in open_rows:
+        sizes[ended] = len(rows) - ended - 1
+    return sizes
+
+
+def _troubled(row: Row, events: dict[int, list[SpanEvent]]) -> bool:
+    """Whether the row failed or has an exception event: such a row is never folded out of sight."""
+    return row.error or any(event.is_exception for part in (row.span, row.server) if part for event in events[id(part)])
+
+
+def folded_rows(rows: list[Row], sizes: list[int], events: dict[int, list[SpanEvent]]) -> set[int]:
+    """The rows that open folded: in a long trace, each user action under the root, unless something
+    in its subtree failed (that stays in sight)."""
+    if len(rows) <= LONG_TRACE_ROWS:
+        return set()
+    return {
+        row.index
+        for row in rows
+        if row.depth > 0
+        and sizes[row.index]
+        and UI_ACTION in row.span.get("tags", {})
+        and not any(_troubled(r, events) for r in rows[row.index : row.index + 1 + sizes[row.index]])
+    }
+
+
+def _mark(event: SpanEvent, begin: int, total: int, facts: dict[str, str] | None) -> EventMark:
+    title = f"{event.name} at +{duration(event.timestamp - begin)}"
+    if event.is_exception and facts:
+        title += ": " + ": ".join(facts[key] for key in (EXCEPTION_TYPE, EXCEPTION_MESSAGE) if key in facts)
+    return EventMark(f"{100 * (event.timestamp - begin) / total:.2f}%", event.is_exception, title)
+
+
+def draw_rows(rows: list[Row], begin: int, total: int, services: list[str], now: int) -> tuple[list[DrawnRow], Markup]:
+    """What the template writes for each row (its ends coloured by service, its bars, its event marks, its
+    duration, whether it opens folded), and every row's details as JSON safe inside <script>."""
 
     def colour(service: str) -> str:
         return f"c{palette_index(service, services)}"
@@ -63,37 +114,71 @@ def draw_rows(rows: list[Row], begin: int, total: int, services: list[str]) -> l
         width = max(100 * span.get("duration", 0) / total, 0.2)
         return f"; --{prefix}at: {offset:.2f}%; --{prefix}len: {width:.2f}%"
 
-    return [
-        DrawnRow(
-            index=row.index,
-            depth=row.depth,
-            span_id=row.span["id"],
-            error=row.error,
-            ends=[(service, name, colour(service)) for service, name in row.ends],
-            kind="" if row.server else row.span.get("kind", ""),  # a merged call reads "client → server" already
-            style=f"--depth: {row.depth}" + bar(row.span, "") + (bar(row.server, "server-") if row.server else ""),
-            colour=colour(service_of(row.span)),
-            server_colour=colour(service_of(row.server)) if row.server else "",
-            duration=millis(row.span.get("duration")),
+    events = {id(part): span_events(part) for row in rows for part in (row.span, row.server) if part}
+    sizes = subtree_sizes(rows)
+    folded = folded_rows(rows, sizes, events)
+    drawn, hidden_until = [], -1
+    for row in rows:
+        parts = [part for part in (row.span, row.server) if part]
+        drawn.append(
+            DrawnRow(
+                index=row.index,
+                depth=row.depth,
+                span_id=row.span["id"],
+                error=row.error,
+                ends=[(service, name, colour(service)) for service, name in row.ends],
+                kind="" if row.server else row.span.get("kind", ""),  # a merged call reads "client → server" already
+                style=f"--depth: {row.depth}" + bar(row.span, "") + (bar(row.server, "server-") if row.server else ""),
+                colour=colour(service_of(row.span)),
+                server_colour=colour(service_of(row.server)) if row.server else "",
+                duration=duration(row.span.get("duration")),
+                below=sizes[row.index],
+                folded=row.index in folded,
+                hidden=row.index <= hidden_until,
+                marks=[
+                    _mark(event, begin, total, exception_facts(part, events[id(part)]))
+                    for part in parts
+                    for event in events[id(part)]
+                ],
+            )
         )
-        for row in rows
-    ]
+        if row.index in folded and row.index > hidden_until:
+            hidden_until = row.index + sizes[row.index]
+    details = [[_facts(part, events[id(part)], begin, now) for part in (row.span, row.server) if part] for row in rows]
+    return drawn, htmlsafe_json_dumps(details, separators=(",", ":"))
 
 
-def _facts(span: Span, begin: int) -> list[list[str]]:
-    """A span's details as [term, value] pairs, or [term, value, "code"] for an identifier."""
-    facts = [["service", service_of(span)], ["kind", span.get("kind", "local")], ["span id", span["id"], "code"]]
+def _value(term: str, value: object) -> list[str]:
+    """A tag as [term, text], or [term, text, "pre"] when its text has line breaks (a stack trace)."""
+    text = str(value)
+    return [term, text, "pre"] if "\n" in text else [term, text]
+
+
+def _shown_once(key: str, text: str, exception: dict[str, str] | None) -> str:
+    """An event's attribute as its details list it: a stack trace the exception above shows already, named."""
+    return "(the stack trace above)" if exception and key == EXCEPTION_STACKTRACE and text == exception[key] else text
+
+
+def _facts(span: Span, events: list[SpanEvent], begin: int, now: int) -> list[list]:
+    """A span's details as lists viewer.js draws, by their third item: [term, text]; [term, text, "code"] for
+    an identifier; [term, text, "pre"] for text with line breaks; [term, UTC text, "time", ISO, after];
+    [term, name, "event", [[key, text], ...], is_exception]; and first, when it has one,
+    ["exception", "type: message", "exception", stack trace]."""
+    facts: list[list] = []
+    exception = exception_facts(span, events)
+    if exception:
+        headline = ": ".join(exception[key] for key in (EXCEPTION_TYPE, EXCEPTION_MESSAGE) if key in exception)
+        facts.append(["exception", headline, "exception", exception.get(EXCEPTION_STACKTRACE, "")])
+    facts += [["service", service_of(span)], ["kind", span.get("kind", "local")], ["span id", span["id"], "code"]]
     if span.get("parentId"):
         facts.append(["parent id", span["parentId"], "code"])
     start = span.get("timestamp")
-    facts.append(["start", f"{clock(start)} (+{millis((start or begin) - begin)})"])
-    facts.append(["duration", millis(span.get("duration"))])
-    facts.extend([key, str(value)] for key, value in span.get("tags", {}).items())
-    facts.extend([f"+{millis(a['timestamp'] - begin)}", str(a["value"])] for a in span.get("annotations", []))
+    if start is not None:
+        utc_text = clock_text(start, now, precise=True) + " UTC"
+        facts.append(["start", utc_text, "time", iso(start), f" (+{duration(start - begin)})"])
+    facts.append(["duration", duration(span.get("duration"))])
+    facts.extend(_value(key, value) for key, value in span.get("tags", {}).items())
+    for event in events:
+        attributes = [[key, _shown_once(key, text, exception)] for key, text in event.attributes.items()]
+        facts.append([f"+{duration(event.timestamp - begin)}", event.name, "event", attributes, event.is_exception])
     return facts
-
-
-def details(rows: list[Row], begin: int) -> Markup:
-    """Per row, in row order, the facts of its span and of its merged server half, as JSON safe inside <script>."""
-    facts = [[_facts(part, begin) for part in (row.span, row.server) if part] for row in rows]
-    return htmlsafe_json_dumps(facts, separators=(",", ":"))

@@ -1,5 +1,6 @@
-// The viewer's only script: expand a waterfall row's details, collapse a subtree, keyboard moves,
-// and the trace-id box. Everything else is plain server-rendered HTML.
+// The viewer's only script: expand a waterfall row's details, fold and unfold subtrees, keyboard moves,
+// clock times in the reader's own time zone, and the trace-id box. Everything else is plain
+// server-rendered HTML, which works without this script (every row shown, times in UTC).
 // Nothing here touches every row when a page loads: a 1,000-row trace has to paint within 0.5 s.
 document.addEventListener('DOMContentLoaded', () => {
   const jump = document.querySelector('[data-jump]');
@@ -16,12 +17,34 @@ document.addEventListener('DOMContentLoaded', () => {
       if (!details.open || inline.dataset.loaded) return;
       inline.dataset.loaded = 'yes';
       const response = await fetch(details.dataset.fragment);
-      inline.innerHTML = response.ok ? await response.text() : `<p class="message">${response.status}</p>`;
+      inline.innerHTML = await response.text(); // our own page's HTML: the waterfall, or why there is none
       bindWaterfall(inline.querySelector('[data-waterfall]'));
+      localizeAll(inline);
     });
   }
   bindWaterfall(document.querySelector('[data-waterfall]'));
+  localizeAll(document);
 });
+
+const pad = (number, size = 2) => String(number).padStart(size, '0');
+
+// A <time> the server wrote in UTC (collector/readable.py), rewritten in the reader's zone, the same way:
+// 14:03:27 (or 14:03:27.123 when precise), the date first when not today's. The UTC text stays as its title.
+function localize(time) {
+  const moment = new Date(time.dateTime);
+  if (Number.isNaN(moment.getTime())) return;
+  let text = `${pad(moment.getHours())}:${pad(moment.getMinutes())}:${pad(moment.getSeconds())}`;
+  if (time.dataset.clock === 'precise') text += `.${pad(moment.getMilliseconds(), 3)}`;
+  if (moment.toDateString() !== new Date().toDateString()) {
+    text = `${moment.getFullYear()}-${pad(moment.getMonth() + 1)}-${pad(moment.getDate())} ${text}`;
+  }
+  time.title ||= time.textContent;
+  time.textContent = text;
+}
+
+function localizeAll(root) {
+  for (const time of root.querySelectorAll('time[data-clock]')) localize(time);
+}
 
 // Rows come in depth-first order, so a row's subtree is the run of rows after it that are deeper.
 function* subtree(row) {
@@ -32,15 +55,29 @@ function* subtree(row) {
   }
 }
 
+function markFolded(row, folded) {
+  row.classList.toggle('folded', folded);
+  row.querySelector('button.fold')?.setAttribute('aria-expanded', String(!folded));
+}
+
 // Fold or unfold the rows under `row`; unfolding leaves the subtrees of folded rows below it folded.
 function fold(row, folded) {
-  row.classList.toggle('folded', folded);
-  let hiddenBelow = Infinity;  // depth of a folded row whose subtree stays hidden while unfolding
+  if (!row.querySelector('button.fold')) return; // nothing under it
+  markFolded(row, folded);
+  let hiddenBelow = Infinity; // depth of a folded row whose subtree stays hidden while unfolding
   for (const child of subtree(row)) {
     const depth = Number(child.dataset.depth);
     if (depth <= hiddenBelow) hiddenBelow = Infinity;
     child.hidden = folded || depth > hiddenBelow;
     if (!folded && hiddenBelow === Infinity && child.classList.contains('folded')) hiddenBelow = depth;
+  }
+}
+
+// Every row folded (only the root shown) or none.
+function foldAll(waterfall, folded) {
+  for (const row of waterfall.querySelectorAll(':scope > li.row')) {
+    if (row.querySelector('button.fold')) markFolded(row, folded);
+    row.hidden = folded && row.dataset.depth !== '0';
   }
 }
 
@@ -52,6 +89,39 @@ function shownRow(row, step) {
   return next?.matches('li.row') ? next : null;
 }
 
+function element(parent, tag, text, className) {
+  const made = parent.appendChild(document.createElement(tag));
+  if (text !== undefined) made.textContent = text;
+  if (className) made.className = className;
+  return made;
+}
+
+// One fact of a row's details, drawn by its third item (collector/waterfall.py, _facts).
+function drawFact(list, [term, value, form, extra, more]) {
+  element(list, 'dt', term);
+  const dd = element(list, 'dd');
+  if (form === 'code') element(dd, 'code', value);
+  else if (form === 'pre') element(dd, 'pre', value);
+  else if (form === 'time') {
+    const time = element(dd, 'time', value);
+    time.dateTime = extra;
+    time.dataset.clock = 'precise';
+    localize(time);
+    dd.append(more);
+  } else if (form === 'exception') {
+    dd.className = 'exception';
+    element(dd, 'strong', value);
+    if (extra) element(dd, 'pre', extra);
+  } else if (form === 'event') {
+    dd.className = more ? 'event error' : 'event';
+    element(dd, 'strong', value);
+    if (extra.length) {
+      const attributes = element(dd, 'dl');
+      for (const [key, text] of extra) drawFact(attributes, [key, text, text.includes('\n') ? 'pre' : '']);
+    }
+  } else dd.textContent = value;
+}
+
 // A row's details, built from the waterfall's JSON (collector/waterfall.py) the first time it opens.
 function detailOf(row, facts) {
   let detail = row.querySelector('.detail');
@@ -60,12 +130,8 @@ function detailOf(row, facts) {
   detail.className = 'detail';
   detail.hidden = true;
   for (const part of facts()[Number(row.dataset.index)]) {
-    const list = detail.appendChild(document.createElement('dl'));
-    for (const [term, value, code] of part) {
-      list.appendChild(document.createElement('dt')).textContent = term;
-      const dd = list.appendChild(document.createElement('dd'));
-      (code ? dd.appendChild(document.createElement('code')) : dd).textContent = value;
-    }
+    const list = element(detail, 'dl');
+    for (const fact of part) drawFact(list, fact);
   }
   return row.appendChild(detail);
 }
@@ -75,11 +141,23 @@ function bindWaterfall(waterfall) {
   let parsed;
   const facts = () => (parsed ??= JSON.parse(waterfall.querySelector('script[data-details]').textContent));
 
+  const tools = waterfall.parentElement.querySelector('.waterfall-tools');
+  if (tools && waterfall.querySelector('button.fold')) {
+    tools.hidden = false;
+    tools.querySelector('[data-unfold-all]').addEventListener('click', () => foldAll(waterfall, false));
+    tools.querySelector('[data-fold-all]').addEventListener('click', () => foldAll(waterfall, true));
+  }
+
   waterfall.addEventListener('click', (event) => {
+    const row = event.target.closest('li.row');
+    if (event.target.closest('button.fold')) {
+      fold(row, !row.classList.contains('folded'));
+      return;
+    }
     const button = event.target.closest('button.toggle');
     if (!button) return;
-    const row = button.closest('li.row');
-    if (event.altKey) {  // Alt-click folds the subtree under the row
+    if (event.altKey) {
+      // Alt-click folds the subtree under the row, as its fold button does
       fold(row, !row.classList.contains('folded'));
       return;
     }

@@ -19,12 +19,22 @@ export function journeyUrl(config, sessionId, now = Date.now()) {
   return new URL(`journeys/${sessionId}`, config.viewerUrl).href;
 }
 
+// The one browser tab the panel's links open the viewer in: a click after the next action shows its trace
+// there instead of opening one more tab. Without index.html's `noopener` (or `noreferrer`, which implies
+// it): a window opened so cannot be found by its name again, and each click would open another. The
+// viewer is our own page on another origin: it cannot read this one.
+export const VIEWER_TAB = 'journey-viewer';
+
 /** Wire the panel; returns `onTraced(traceId)`, which every view calls after an action. */
 export function mountTracePanel(panel, config) {
   const traceLink = panel.querySelector('#open-trace');
   const journeyLink = panel.querySelector('#open-journey');
   const id = panel.querySelector('#trace-id');
   const note = panel.querySelector('#trace-note');
+  for (const link of [traceLink, journeyLink]) {
+    link.target = VIEWER_TAB;
+    link.removeAttribute('rel');
+  }
   return (traceId) => {
     if (!traceId || !config.tracing) return;
     panel.hidden = false;
