@@ -1,25 +1,32 @@
-"""The Zipkin v2 HTTP API: POST /spans and the read endpoints, under /api/v2 and /zipkin/api/v2."""
+"""The Zipkin v2 HTTP API: POST /spans and the read endpoints, under /api/v2 and /zipkin/api/v2.
+
+POST /spans is served under both prefixes, as the contract (shared/interfaces.md) has it; zipkin-server
+serves it under /api/v2 alone.
+"""
 
 from __future__ import annotations
 
 import json
 
 from flask import Blueprint, Flask, Response, current_app, request
-from werkzeug.http import HTTP_STATUS_CODES
 
+from . import routing
 from .dependencies import link_dependencies
 from .ingest import SpanDecodeError, decode_span_list, inflate
+from .java_numbers import JAVA_BLANKS
 from .proto import decode_proto_span_list
 from .query import (
     BadQuery,
+    normalize_trace_id,
     parse_autocomplete_key,
     parse_dependency_window,
-    parse_trace_id,
     parse_trace_ids,
     parse_trace_query,
     required,
+    stored_trace_id,
 )
-from .store import SpanStore, StoreClosed
+from .routing import text
+from .store import SpanStore
 
 JSON = "application/json"
 NAMES_MAX_AGE_S = 300  # Zipkin's QUERY_NAMES_MAX_AGE default
@@ -31,10 +38,6 @@ def _store() -> SpanStore:
 
 def _settings() -> dict:
     return current_app.config["JOURNEY"]
-
-
-def _text(message: str, status: int) -> Response:
-    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
 
 
 def _json_traces(traces: list[str]) -> Response:
@@ -50,10 +53,12 @@ def _names(names: list[str], cache: bool) -> Response:
 
 
 def post_spans() -> Response:
-    """Accept a span list (JSON v2 with any content type, or proto3), maybe gzipped; 202 once committed."""
+    """Accept a span list (proto3, else JSON v2 whatever the content type), maybe gzipped; 202 once committed.
+
+    As in zipkin-server, whose /api/v2/spans reads any type but application/x-protobuf as JSON
+    (application/x-thrift too: Thrift is for v1, at /api/v1/spans, which neither serves).
+    """
     content_type = (request.mimetype or "").lower()
-    if content_type == "application/x-thrift":
-        return _text("Unsupported Content-Type application/x-thrift: send JSON v2 or proto3", 415)
     limit = _settings()["max_body_bytes"]
     body = request.get_data(cache=False)
     try:
@@ -62,19 +67,19 @@ def post_spans() -> Response:
         decode = decode_proto_span_list if content_type == "application/x-protobuf" else decode_span_list
         spans = decode(body)
     except SpanDecodeError as error:
-        return _text(str(error), error.status)
+        return text(str(error), error.status)
     store = _store()
     store.add_spans(spans)  # returns once committed: what is acknowledged survives a crash
     store.enforce_retention()
-    return Response(status=202)
+    return routing.empty(202)
 
 
 def get_trace(trace_id: str) -> Response:
-    """One trace's spans as stored, or 404 `<id> not found`."""
-    normalized = parse_trace_id(trace_id)
-    body = _store().get_trace_json(normalized, strict=_settings()["strict_trace_id"])
+    """One trace's spans as stored, or 404 `<id> not found` (the id as Zipkin normalizes it)."""
+    normalized = normalize_trace_id(trace_id.strip(JAVA_BLANKS))
+    body = _store().get_trace_json(stored_trace_id(normalized), strict=_settings()["strict_trace_id"])
     if body is None:
-        return _text(f"{normalized} not found", 404)
+        return text(f"{normalized} not found", 404)
     return Response(body, mimetype=JSON)
 
 
@@ -167,7 +172,7 @@ ROUTES = [
 
 
 def _bad_query(error: BadQuery) -> Response:
-    return _text(str(error), 400)
+    return text(str(error), 400)
 
 
 def _blueprint(name: str, prefix: str) -> Blueprint:
@@ -175,47 +180,14 @@ def _blueprint(name: str, prefix: str) -> Blueprint:
     # a missing or malformed parameter is the client's error: 400 with Zipkin's message, from every route
     blueprint.register_error_handler(BadQuery, _bad_query)
     for rule, view, methods in ROUTES:
-        # OPTIONS is answered by Flask; cors.py adds the preflight headers
+        # a CORS preflight is answered by cors.py, any other OPTIONS (and HEAD) by routing.py
         blueprint.add_url_rule(rule, f"{view.__name__}_{methods[0]}", view, methods=methods)
     return blueprint
 
 
 def init_app(app: Flask) -> None:
-    """Mount the API at /api/v2 and /zipkin/api/v2, and /health; Zipkin's status lines on every response."""
+    """Mount the API at /api/v2 and /zipkin/api/v2, and /health; Zipkin's answers where no route serves."""
     app.register_blueprint(_blueprint("api_v2", "/api/v2"))
     app.register_blueprint(_blueprint("zipkin_api_v2", "/zipkin/api/v2"))
     app.add_url_rule("/health", "health", health)
-
-    @app.after_request
-    def zipkin_reason_phrase(response: Response) -> Response:
-        # Werkzeug upper-cases reason phrases ("404 NOT FOUND"); Zipkin's server sends "404 Not Found",
-        # and Lens shows that text to its user
-        phrase = HTTP_STATUS_CODES.get(response.status_code)
-        if phrase:
-            response.status = f"{response.status_code} {phrase}"
-        return response
-
-    @app.errorhandler(413)
-    def too_large(_error):
-        limit = app.config["MAX_CONTENT_LENGTH"]
-        return _text(f"Request body is larger than the limit of {limit} bytes", 413)
-
-    @app.errorhandler(405)
-    def method_not_allowed(_error):
-        return _text(f"Method {request.method} is not allowed on {request.path}", 405)
-
-    @app.errorhandler(StoreClosed)
-    def shutting_down(error):
-        # a batch that arrives while the collector stops is refused whole, never half stored: retry
-        response = _text(f"Service unavailable: {error}; retry", 503)
-        response.headers["Retry-After"] = "1"
-        return response
-
-    @app.errorhandler(500)
-    def internal_error(_error):
-        # a bug, not bad input: logged with its traceback by Flask; the client gets plain text
-        return _text("Internal error: see the collector's log", 500)
-
-    @app.errorhandler(404)
-    def not_found(_error):
-        return _text(f"No such resource: {request.path}", 404)
+    routing.init_app(app)

@@ -6,20 +6,22 @@ the origins in ZIPKIN_QUERY_ALLOWED_ORIGINS.
 - A list of origins: one on the list (compared case-insensitively) gets itself echoed back, with
   `Vary: Origin`; any other gets no CORS header at all, and its browser refuses the answer.
 - Never `Access-Control-Allow-Credentials`: Zipkin allows no cookies, which is what makes `*` valid.
-- A preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered 200 either way; an
-  allowed origin also gets the methods (GET, POST) and the headers it asked for among those we read.
+- A preflight (OPTIONS with Origin and Access-Control-Request-Method) is answered 200, with no body,
+  either way, whatever the path; an allowed origin also gets the methods (GET, POST) and the headers
+  it asked for among those we read.
+- Every path, as Zipkin decorates its whole server: the API under both prefixes, OTLP's /v1/traces
+  (browsers post their spans there too), /zipkin/config.json, the viewer, an unknown path's 404.
 
 On purpose unlike Zipkin: Access-Control-Max-Age is a day, not Armeria's 0 (a preflight before every
 batch a browser posts), and Content-Encoding is an allowed header (this collector takes gzip).
-Covered: the API under both prefixes, OTLP's /v1/traces (browsers post their spans there too) and
-/zipkin/config.json, what a browser on another origin reads.
 """
 
 from __future__ import annotations
 
 from flask import Flask, Response, request
 
-CORS_PATHS = ("/api/", "/zipkin/api/", "/zipkin/config.json", "/v1/traces")
+from .routing import empty
+
 ALLOWED_METHODS = "GET, POST"
 ALLOWED_HEADERS = {"content-type", "content-encoding", "accept"}
 PREFLIGHT_MAX_AGE_S = 86400
@@ -34,16 +36,21 @@ def allow_origin_header(origin: str, allowed_origins: list[str]) -> tuple[str | 
 
 
 def _is_preflight() -> bool:
-    return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+    headers = request.headers
+    return request.method == "OPTIONS" and "Origin" in headers and "Access-Control-Request-Method" in headers
 
 
 def init_app(app: Flask, allowed_origins: list[str]) -> None:
-    """Add CORS headers, and answer preflights, for the allowed origins."""
+    """Answer preflights, and add CORS headers to every answer, for the allowed origins."""
+
+    @app.before_request
+    def answer_preflight() -> Response | None:
+        return empty(200) if _is_preflight() else None
 
     @app.after_request
     def add_cors_headers(response: Response) -> Response:
         origin = request.headers.get("Origin")
-        if not origin or not request.path.startswith(CORS_PATHS):
+        if not origin:
             return response
         allow_origin, varies = allow_origin_header(origin, allowed_origins)
         if allow_origin is None:

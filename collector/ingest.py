@@ -1,15 +1,21 @@
-"""Decode and validate a Zipkin v2 JSON span list the way Zipkin does; one bad span rejects the batch."""
+"""Decode and validate a Zipkin v2 JSON span list the way Zipkin does; one bad span rejects the batch.
+
+Zipkin's JSON reader is lenient about types where Gson is (java_numbers.py): a number where a string
+belongs is read as the text it was written as, and a string where a number belongs as the number it
+spells; what it refuses (true for a name, 1.5 for a timestamp, null for a tag value), this refuses.
+"""
 
 from __future__ import annotations
 
 import functools
 import gzip
 import ipaddress
-import json
 import zlib
 from typing import Any
 
 from common.zipkin_model import KINDS
+
+from .java_numbers import gson_integer, is_number, load_json, text_of
 
 HEX = frozenset("0123456789abcdef")
 NOT_A_LIST = "Expected a JSON_V2 encoded list"
@@ -51,7 +57,7 @@ def decode_span_list(body: bytes) -> list[dict[str, Any]]:
     if not body.strip():
         return []
     try:
-        document = json.loads(body)
+        document = load_json(body)
     except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested past the parser's limit
         document = None
     if not isinstance(document, list):
@@ -129,6 +135,8 @@ def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
 def _hex_id(value: Any, field: str, max_length: int, allow_zero: bool = False) -> str:
     if value is None:
         raise FieldError(f"{field}", "required")
+    if is_number(value):
+        value = text_of(value)  # 161 is the id "161", as in Zipkin
     if not isinstance(value, str):
         raise FieldError(f"{field}", f"expected a lower-hex string, got {type(value).__name__}")
     if not value:
@@ -145,24 +153,24 @@ def _hex_id(value: Any, field: str, max_length: int, allow_zero: bool = False) -
 
 
 def _optional_string(value: Any, field: str) -> str | None:
+    """A string, or a number as it was written (Zipkin's reader takes `"name": 5` as the name "5")."""
     if value is None or isinstance(value, str):
         return value
+    if is_number(value):
+        return text_of(value)
     raise FieldError(f"{field}", f"expected a string, got {type(value).__name__}")
 
 
 def _microseconds(value: Any, field: str) -> int | None:
-    """Epoch or duration microseconds: integers only; zero or negative means absent."""
+    """Epoch or duration microseconds, whole, as a number or a string ("10", "1e3"), as Zipkin reads a
+    long; zero or negative means absent."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise FieldError(f"{field}", f"expected integer microseconds, got {type(value).__name__}")
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise FieldError(f"{field}", f"expected integer microseconds, got fraction {value!r}")
-        value = int(value)
-    if value > 2**63 - 1:
-        raise FieldError(f"{field}", f"{value} is out of range for a 64-bit integer")
-    return value if value > 0 else None
+    try:
+        micros = gson_integer(value)
+    except ValueError as error:
+        raise FieldError(f"{field}", f"expected integer microseconds, {error}") from None
+    return micros if micros > 0 else None
 
 
 def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
@@ -182,9 +190,13 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
                 endpoint[key] = normalized
     port = value.get("port")
     if port is not None:
-        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise FieldError(f"{field}.port", f"{port!r} is not a port number 0-65535")
-        if port:
+        try:
+            port = gson_integer(port, bits=32)
+        except ValueError as error:
+            raise FieldError(f"{field}.port", f"expected a port number, {error}") from None
+        if port > 65535:
+            raise FieldError(f"{field}.port", f"{port} is not a port number 0-65535")
+        if port > 0:  # zero or negative means none, as in Zipkin
             endpoint["port"] = port
     return endpoint or None
 
@@ -221,10 +233,12 @@ def _tags(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise FieldError("tags", "expected an object of string values")
+    tags = {}
     for key, tag in value.items():
-        if not isinstance(tag, str):
-            raise FieldError(f"tags.{key}", f"expected a string value, got {type(tag).__name__}")
-    return dict(sorted(value.items()))
+        if tag is None:
+            raise FieldError(f"tags.{key}", "expected a string value, got null")
+        tags[key] = _optional_string(tag, f"tags.{key}")
+    return dict(sorted(tags.items()))
 
 
 def _flag(value: Any, field: str) -> bool:

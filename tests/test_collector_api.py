@@ -4,7 +4,10 @@ import gzip
 import json
 import time
 
+import pytest
 import requests
+
+from collector.ingest import NOT_A_LIST
 
 NOW_US = int(time.time() * 1_000_000)
 
@@ -132,11 +135,11 @@ def test_query_errors_are_400_with_zipkin_messages(collector):
         "lookback=-1": "lookback <= 0",
         "endTs=0": "endTs <= 0",
         "maxDuration=5": "maxDuration is only valid with minDuration",
-        "limit=ten": "Can't convert 'ten' to type 'int'.",
+        "limit=ten": 'For input string: "ten"',
     }
     for query, message in cases.items():
         response = requests.get(f"{collector.url}/api/v2/traces?{query}", timeout=5)
-        assert (response.status_code, response.text.strip()) == (400, message)
+        assert (response.status_code, response.text) == (400, message)
     bad_id = requests.get(f"{collector.url}/api/v2/trace/XYZ", timeout=5)
     assert bad_id.status_code == 400
     missing = requests.get(f"{collector.url}/api/v2/trace/abcdef", timeout=5)
@@ -171,3 +174,83 @@ def test_health_and_viewer_pages(collector):
     page = requests.get(f"{collector.url}/zipkin/traces/5001", timeout=5)
     assert page.status_code == 200 and page.text.count('data-span-id="') == 2  # client + server: one row
     assert all(span_id in page.text for span_id in ("00000000000000a1", "00000000000000b2", "00000000000000c3"))
+
+
+def test_numbers_are_read_as_zipkins_json_reader_reads_them(collector):
+    """A number where a string belongs is the text it was written as; a string where a number belongs
+    is the number it spells (a port of -1 is none): what real Zipkin stores for this very body."""
+    body = (
+        f'[{{"traceId": "6001", "id": 161, "name": 5, "timestamp": "{NOW_US}", "duration": " 1e3 ",'
+        ' "localEndpoint": {"serviceName": 12, "port": "8000"}, "remoteEndpoint": {"serviceName": "db", "port": -1},'
+        f' "annotations": [{{"timestamp": "{NOW_US + 1}", "value": 7}}],'
+        ' "tags": {"retries": 1, "ratio": 1.50, "zero": -0, "big": 1E+3, "huge": 99999999999999999999}}]'
+    )
+    assert requests.post(f"{collector.url}/api/v2/spans", data=body, timeout=5).status_code == 202
+    assert requests.get(f"{collector.url}/api/v2/trace/6001", timeout=5).json() == [
+        {
+            "traceId": "0000000000006001",
+            "id": "0000000000000161",
+            "name": "5",
+            "timestamp": NOW_US,
+            "duration": 1000,
+            "localEndpoint": {"serviceName": "12", "port": 8000},
+            "remoteEndpoint": {"serviceName": "db"},
+            "annotations": [{"timestamp": NOW_US + 1, "value": "7"}],
+            "tags": {"big": "1E+3", "huge": "99999999999999999999", "ratio": "1.50", "retries": "1", "zero": "-0"},
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        '"name": true',
+        '"tags": {"a": false}',
+        '"duration": "1.5"',
+        '"duration": "1_0"',
+        '"duration": ""',
+        '"duration": NaN',
+        '"timestamp": 1.5e0',
+        '"debug": 1',
+        '"localEndpoint": {"port": "70000"}',
+        '"localEndpoint": {"port": 1.5}',
+    ],
+)
+def test_what_zipkins_json_reader_refuses_is_refused(collector, fields):
+    body = f'[{{"traceId": "6002", "id": "1", {fields}}}]'
+    response = requests.post(f"{collector.url}/api/v2/spans", data=body, timeout=5)
+    assert response.status_code == 400
+    assert "at path $[0]" in response.text or response.text == NOT_A_LIST  # NaN is no JSON, for Zipkin either
+    assert requests.get(f"{collector.url}/api/v2/trace/6002", timeout=5).status_code == 404
+
+
+def test_any_content_type_but_protobuf_is_read_as_json_as_zipkin_does(collector):
+    response = post(collector, make_trace("6003"), headers={"Content-Type": "application/x-thrift"})
+    assert (response.status_code, response.content, response.headers.get("Content-Type")) == (202, b"", None)
+    assert len(requests.get(f"{collector.url}/api/v2/trace/6003", timeout=5).json()) == 3
+
+
+def test_trace_ids_are_normalized_as_zipkin_does(collector):
+    post(collector, make_trace("00000000000060a4") + make_trace("60b5"))
+    many = requests.get(f"{collector.url}/api/v2/traceMany?traceIds=60a4,0060a4,60b5", timeout=5)
+    # 0060a4 pads to 16 like 60a4: the same id; 00 + 16 digits pads to 32: another id, the same trace
+    assert (many.status_code, many.text) == (400, "redundant traceId: 0060a4")
+    many = requests.get(f"{collector.url}/api/v2/traceMany?traceIds=00000000000060a4,0000000000000000060a4", timeout=5)
+    assert many.status_code == 200 and [t[0]["traceId"] for t in many.json()] == ["00000000000060a4"]
+    spaced = requests.get(f"{collector.url}/api/v2/traceMany?traceIds=60a4,%2060b5", timeout=5)
+    assert (spaced.status_code, spaced.text) == (400, " 60b5 should be lower-hex encoded with no prefix")
+    assert requests.get(f"{collector.url}/api/v2/trace/%2060a4%20", timeout=5).status_code == 200  # trimmed here
+    unknown = requests.get(f"{collector.url}/api/v2/trace/00123456789abcdef0", timeout=5)
+    assert (unknown.status_code, unknown.text) == (404, "0000000000000000123456789abcdef0 not found")
+
+
+def test_annotation_query_terms_are_parsed_as_zipkin_does(collector):
+    post(collector, make_trace("7001", session="alpha", start_us=NOW_US - 1_000_000))
+    post(collector, make_trace("7002", session="beta"))
+    assert trace_ids(collector, annotationQuery="  session.id = alpha ") == ["0000000000007001"]  # trimmed
+    # a bare key does not widen a tag's value given before it
+    assert trace_ids(collector, annotationQuery="session.id=alpha and session.id") == ["0000000000007001"]
+    assert trace_ids(collector, annotationQuery="session.id") == ["0000000000007002", "0000000000007001"]
+    # a term with no key looks for an empty key, which no span has: nothing is found
+    assert trace_ids(collector, annotationQuery="session.id=alpha and ") == []
+    assert trace_ids(collector, annotationQuery="=alpha") == []

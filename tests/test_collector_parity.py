@@ -1,5 +1,6 @@
 """What Zipkin's own UI (Lens) and other outside clients see of zipkin-server, seen here over real HTTP:
-the UI config, status lines, cache headers, the autocomplete key rule and CORS."""
+the UI config, status lines, error texts, what no route serves, cache headers, the autocomplete key
+rule and CORS."""
 
 import json
 import time
@@ -86,12 +87,75 @@ def test_ui_config_is_zipkin_servers_default(collector):
         ("GET", "/api/v2/trace/abc", 404, "Not Found"),
         ("GET", "/zipkin/api/v2/trace/abc", 404, "Not Found"),
         ("GET", "/no/such/page", 404, "Not Found"),
-        ("DELETE", "/api/v2/spans", 405, "Method Not Allowed"),
+        ("DELETE", "/api/v2/spans", 404, "Not Found"),
+        ("DELETE", "/zipkin/config.json", 405, "Method Not Allowed"),
+        ("TRACE", "/no/such", 405, "Method Not Allowed"),
     ],
 )
 def test_status_lines_carry_zipkins_reason_phrases(collector, method, path, status, reason):
     response = requests.request(method, f"{collector.url}{path}", data=b"[]" if method == "POST" else None, timeout=5)
     assert (response.status_code, response.reason) == (status, reason)
+
+
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/api/v2/spans", "Mandatory parameter/header/attribute is missing: serviceName"),
+        ("/api/v2/traces?limit=x", 'For input string: "x"'),
+        ("/api/v2/traces?minDuration=%205", 'For input string: " 5"'),  # Java does not trim
+        ("/api/v2/traces?endTs=1_0", 'For input string: "1_0"'),
+        ("/api/v2/traces?endTs=1e3", 'For input string: "1e3"'),
+        ("/api/v2/traces?endTs=99999999999999999999", 'For input string: "99999999999999999999"'),
+        ("/api/v2/traces?limit=", "Cannot set null to primitive type parameter: limit"),
+        ("/api/v2/dependencies?endTs=", "Cannot set null to primitive type parameter: endTs"),
+        ("/api/v2/dependencies", "Mandatory parameter/header/attribute is missing: endTs"),
+    ],
+)
+def test_bad_parameters_get_the_texts_of_zipkins_framework_and_java(collector, path, message):
+    response = get(collector, path)
+    assert (response.status_code, response.text) == (400, message)  # no newline after it, as in Zipkin
+    assert response.headers["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_numbers_that_java_parses_are_taken(collector):
+    for query in ("limit=%2B5", "endTs=", "minDuration=", "limit=%EF%BC%95"):  # +5, none, none, a full-width 5
+        assert get(collector, f"/api/v2/traces?{query}").status_code == 200, query
+
+
+@pytest.mark.parametrize(
+    "method, path, status, body",
+    [
+        ("GET", "/no/such", 404, b"404 Not Found"),
+        ("GET", "/api/v2/trace/", 404, b"404 Not Found"),
+        ("POST", "/api/v2/services", 404, b"404 Not Found"),  # Zipkin routes its API by method too
+        ("DELETE", "/health", 404, b"404 Not Found"),
+        ("HEAD", "/api/v2/services", 404, b""),
+        ("HEAD", "/zipkin/config.json", 200, b""),  # a UI file, served to HEAD as in Zipkin
+        ("OPTIONS", "/api/v2/spans", 404, b"404 Not Found"),  # not a preflight: no Origin
+        # under /zipkin/, Zipkin's UI answers what its API does not serve, 405 but to a GET
+        ("HEAD", "/zipkin/api/v2/services", 405, b""),
+        ("DELETE", "/zipkin/api/v2/spans", 405, b"405 Method Not Allowed"),
+        ("OPTIONS", "/zipkin/config.json", 405, b"405 Method Not Allowed"),
+        ("POST", "/zipkin/no/such", 405, b"405 Method Not Allowed"),
+        ("GET", "/zipkin/no/such", 404, b"404 Not Found"),
+        ("TRACE", "/no/such", 405, b"405 Method Not Allowed"),
+    ],
+)
+def test_what_no_route_serves_is_answered_as_zipkin_does(collector, method, path, status, body):
+    response = requests.request(method, f"{collector.url}{path}", timeout=5)
+    assert (response.status_code, response.content) == (status, body)
+
+
+def test_an_answer_without_a_body_names_no_content_type(collector):
+    accepted = requests.post(f"{collector.url}/api/v2/spans", data=b"[]", timeout=5)
+    preflight = requests.options(
+        f"{collector.url}/api/v2/spans",
+        headers={"Origin": "http://lens.example", "Access-Control-Request-Method": "POST"},
+        timeout=5,
+    )
+    for response in (accepted, preflight):
+        assert response.content == b"" and "Content-Type" not in response.headers, response.headers
+    assert (accepted.status_code, preflight.status_code) == (202, 200)
 
 
 def test_name_lists_are_cached_once_more_than_three_services_are_known(collector):
@@ -130,6 +194,17 @@ def test_cors_for_any_origin_answers_star_without_vary_or_credentials(collector)
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert preflight.headers["Access-Control-Allow-Headers"].lower() == "content-type"
     assert "Vary" not in preflight.headers and "Access-Control-Allow-Credentials" not in preflight.headers
+
+
+def test_cors_covers_every_path_as_zipkins_does(collector):
+    origin = {"Origin": "http://lens.example"}
+    for path in ("/no/such", "/zipkin/", "/health"):
+        assert get(collector, path, headers=origin).headers["Access-Control-Allow-Origin"] == "*", path
+    preflight = requests.options(
+        f"{collector.url}/no/such", headers={**origin, "Access-Control-Request-Method": "GET"}, timeout=5
+    )
+    assert preflight.status_code == 200 and preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "GET" in preflight.headers["Access-Control-Allow-Methods"]
 
 
 def test_cors_for_listed_origins_echoes_them_with_vary_and_nothing_for_others(listed_origins):

@@ -72,10 +72,10 @@ BAD_FIELDS = [
     ("id", ""),
     ("timestamp", 1.5),
     ("kind", "INTERNAL"),
-    ("tags", {"k": 1}),
+    ("tags", {"k": True}),
     ("annotations", [{"value": "x"}]),
     ("localEndpoint", "svc"),
-    ("duration", "10"),
+    ("duration", "1.5"),
 ]
 
 
