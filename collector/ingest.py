@@ -15,7 +15,7 @@ from typing import Any
 
 from common.zipkin_model import KINDS
 
-from .java_numbers import gson_integer, is_number, load_json, text_of
+from .java_numbers import gson_integer, gson_reads, is_number, load_json, text_of
 
 HEX = frozenset("0123456789abcdef")
 NOT_A_LIST = "Expected a JSON_V2 encoded list"
@@ -157,7 +157,10 @@ def _optional_string(value: Any, field: str) -> str | None:
     if value is None or isinstance(value, str):
         return value
     if is_number(value):
-        return text_of(value)
+        written = text_of(value)
+        if not gson_reads(written):
+            raise FieldError(f"{field}", f"{written[:20]}... is malformed JSON to Zipkin's reader")
+        return written
     raise FieldError(f"{field}", f"expected a string, got {type(value).__name__}")
 
 

@@ -515,12 +515,16 @@ ROWS = [
             '"annotations": [{"timestamp": "10d", "value": 7}]'
         ),
     ),
+    post("spans: a number of 1023 characters as name", raw_span('"name": ' + "1" * 1023)),
     # ingest: bad batches, refused whole
     post("spans: fractional timestamp", new_span(timestamp=1.5), unlike=REFUSED),
     post("spans: fractional duration", new_span(duration=2.5), unlike=REFUSED),
     post("spans: fractional duration as a string", new_span(duration="2.5"), unlike=REFUSED),
     post("spans: duration a word", new_span(duration="ten"), unlike=REFUSED),
     post("spans: NaN", raw_span('"duration": NaN'), unlike=REFUSED),
+    post("spans: a number of 1024 characters as name", raw_span('"name": ' + "1" * 1024), unlike=REFUSED),
+    post("spans: a number Gson takes for malformed", raw_span('"name": 1' + "0" * 65), unlike=REFUSED),
+    post("spans: a fraction of 1024 characters", raw_span('"duration": 1.' + "0" * 1022), unlike=REFUSED),
     post("spans: port past 65535 as a string", new_span(localEndpoint={"port": "70000"}), unlike=REFUSED),
     post("spans: traceId missing", lambda n: [{"id": "1"}], unlike=REFUSED),
     post("spans: id missing", lambda n: [{"traceId": n["new"]}], unlike=REFUSED),
