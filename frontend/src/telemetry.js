@@ -1,13 +1,12 @@
 // The one place the browser's tracing is set up. `initTelemetry(config)` builds the provider,
 // the export (Zipkin or OTLP, as config.exporter says) and the instrumentations from /config.json,
+// starts the session (session.js) and the records of what the user felt (vitals.js, errors.js),
 // and returns the `UserActions` every view uses to make a user action one trace (user-actions.js).
 // Stock OpenTelemetry packages wherever they do the job (SDK, sampler, propagators, document load,
-// the session span processor, the OTLP exporter); our own code where a test shows they do not:
-// user-actions.js, http-span.js and zipkin-transport.js, each naming the package it stands in for
-// and the test.
+// the session span processor, the OTLP exporter, Google's web-vitals); our own code where a test
+// shows they do not: user-actions.js, http-span.js, zipkin-transport.js and session.js, each
+// naming the package it stands in for and the test.
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
 import { BatchSpanProcessor, WebTracerProvider } from '@opentelemetry/sdk-trace-web';
@@ -15,7 +14,9 @@ import { ATTR_SERVICE_NAME, ATTR_USER_AGENT_ORIGINAL } from '@opentelemetry/sema
 import { createSessionSpanProcessor } from '@opentelemetry/web-common';
 import * as attrs from './conventions.js';
 import { recordUncaughtErrors } from './errors.js';
-import { currentSessionId } from './session.js';
+import { tracePageView } from './page-view.js';
+import { currentSessionId, startSessions } from './session.js';
+import { recordSessionEvents } from './session-events.js';
 import { UserActions } from './user-actions.js';
 import { ZipkinKeepaliveExporter } from './zipkin-transport.js';
 
@@ -59,9 +60,10 @@ export async function initTelemetry(config) {
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
   });
-  registerInstrumentations({ tracerProvider: provider, instrumentations: [new DocumentLoadInstrumentation()] });
-  const traceHeaderOrigins = new Set([window.location.origin, ...config.traceHeaderOrigins]);
   const tracer = provider.getTracer('journey-frontend');
+  startSessions(config, recordSessionEvents(tracer)); // this page view: the session goes on, or one starts
+  tracePageView(provider, tracer);
   recordUncaughtErrors(tracer);
+  const traceHeaderOrigins = new Set([window.location.origin, ...config.traceHeaderOrigins]);
   return new UserActions(tracer, traceHeaderOrigins);
 }

@@ -13,7 +13,8 @@ import { propagation, ROOT_CONTEXT, SpanStatusCode, TraceFlags, trace } from '@o
 import * as attrs from './conventions.js';
 import { recordError } from './errors.js';
 import { withTraceHeaderOrigins } from './http-span.js';
-import { currentSessionId } from './session.js';
+import { actionEnded, actionStarted } from './recent-actions.js';
+import { currentSessionId, noteActivity } from './session.js';
 
 const JOURNEY_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -60,6 +61,7 @@ export class UserActions {
 
   /** Run `fn(ctx, span)` as the action `name`; `target` says what was acted on and how. */
   async run(name, target, fn) {
+    noteActivity(); // before the session is read: after an idle end, the action starts the next one
     const parent = this.baseContext();
     const attributes = {
       [attrs.UI_ACTION]: name,
@@ -71,12 +73,14 @@ export class UserActions {
     const span = this.tracer.startSpan(name, { attributes }, parent);
     noteSampling(span);
     const ctx = trace.setSpan(parent, span);
+    const running = actionStarted(name, span);
     try {
       return await fn(ctx, span);
     } catch (error) {
       recordError(span, error);
       throw error;
     } finally {
+      actionEnded(running);
       span.end();
     }
   }
@@ -84,6 +88,7 @@ export class UserActions {
   /** Open a journey: one long-lived span that the following actions are children of, until `end`. */
   startJourney(name) {
     if (this.journey) this.journey.end('abandoned: restarted');
+    noteActivity();
     const parent = this.sessionContext();
     const span = this.tracer.startSpan(name, { attributes: { [attrs.UI_ACTION]: name } }, parent);
     noteSampling(span);
