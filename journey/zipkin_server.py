@@ -32,6 +32,11 @@ DOWNLOAD_TIMEOUT_S = 900
 SERVING = re.compile(r"Serving HTTP at \S+ - (http://[^/\s]+)")  # Armeria's line once it listens
 
 
+OTEL_MODULE_VERSION = "0.3.0"  # zipkin-otel's module: OTLP/HTTP at /v1/traces on Zipkin's own port
+OTEL_MODULE_NAME = f"zipkin-otel-{OTEL_MODULE_VERSION}"  # unpacked: its classes, its jars in lib/
+BUILD_OTEL_MODULE = "scripts/build-zipkin-otel-module.sh"  # Maven Central here does not serve io.zipkin.contrib.otel
+
+
 class ZipkinUnavailable(Exception):
     """Java, Maven or the download is missing; the message says what to install or do."""
 
@@ -110,22 +115,45 @@ def fetch_jar(directory: Path | None = None, say=None) -> Path:
     return jar
 
 
+def otel_module() -> Path | None:
+    """zipkin-otel's module, unpacked, if this machine has it: $JOURNEY_ZIPKIN_OTEL_MODULE, else the
+    directory scripts/build-zipkin-otel-module.sh leaves in cache_dir()."""
+    named = os.environ.get("JOURNEY_ZIPKIN_OTEL_MODULE")
+    module = Path(named) if named else cache_dir() / OTEL_MODULE_NAME
+    return module if (module / "lib").is_dir() else None
+
+
 def server_command(
-    java: str, jar: Path, port: int, host: str = "127.0.0.1", autocomplete_keys: list[str] | None = None
+    java: str,
+    jar: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    autocomplete_keys: list[str] | None = None,
+    module: Path | None = None,
 ) -> list[str]:
     """The command line of zipkin-server listening on host:port (0: any free port).
 
     Zipkin reads its other settings from the environment itself (STORAGE_TYPE, in memory by default;
     ZIPKIN_QUERY_ALLOWED_ORIGINS, STRICT_TRACE_ID, QUERY_LOOKBACK, MEM_MAX_SPANS, AUTOCOMPLETE_KEYS ...).
     `autocomplete_keys` overrides AUTOCOMPLETE_KEYS: the parity tests run Zipkin configured as our collector.
+    `module` (zipkin-otel's, unpacked) is loaded the way Zipkin loads any module: its classes and jars on the
+    launcher's loader path, its profile active, as the zipkin-otel image does.
     """
     options = shlex.split(os.environ.get("JAVA_OPTS") or JAVA_OPTS)
     keys = [] if autocomplete_keys is None else [f"--AUTOCOMPLETE_KEYS={','.join(autocomplete_keys)}"]
+    launch = ["-jar", str(jar)]
+    if module is not None:
+        launch = [
+            f"-Dloader.path={module},{module / 'lib'}",
+            "-Dspring.profiles.active=otel",
+            "-cp",
+            str(jar),
+            "org.springframework.boot.loader.launch.PropertiesLauncher",
+        ]
     return [
         java,
         *options,
-        "-jar",
-        str(jar),
+        *launch,
         # Zipkin listens on every interface by default; like our collector, only where asked
         f"--armeria.ports[0].ip={host}",
         f"--armeria.ports[0].port={port}",

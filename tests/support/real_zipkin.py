@@ -26,13 +26,14 @@ def unavailable(error: Exception) -> NoReturn:
     pytest.skip(f"no real Zipkin: {error}")
 
 
-def start_real_zipkin(log_dir: Path) -> Server:
-    """zipkin-server on a free port, in memory, offering the same autocomplete keys as our collector.
+def start_real_zipkin(log_dir: Path, module: Path | None = None) -> Server:
+    """zipkin-server on a free port, in memory, offering the same autocomplete keys as our collector
+    (with `module`, zipkin-otel's unpacked module, taking OTLP at /v1/traces too).
 
     Raises journey.zipkin_server.ZipkinUnavailable when Java, Maven or the download is missing.
     """
     keys = resolve([s for s in COLLECTOR_SETTINGS if s.key == "autocomplete_keys"])["autocomplete_keys"]
-    command = server_command(find_java(), fetch_jar(), 0, autocomplete_keys=keys)
+    command = server_command(find_java(), fetch_jar(), 0, autocomplete_keys=keys, module=module)
     log_path = log_dir / "zipkin.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=log_dir)
