@@ -9,8 +9,8 @@
 // telemetry.js). By its source, it counts every span started as activity (a timer's span keeps a
 // session alive), starts the next session the moment one times out (an idle tab makes a chain of
 // empty sessions), stores no last activity (a reload 20 idle minutes later goes on with the old
-// session), and its tabs never hear of each other's activity. Checked in real Chromium:
-// tests/test_e2e_session.py.
+// session), and its tabs never hear of each other's activity (read from its source; no test).
+// This module, in real Chromium: tests/test_e2e_session.py.
 const STORAGE_KEY = 'journey.session';
 const WRITE_EVERY_MS = 1000; // activity is written at most once a second
 // The tab whose activity was the last written records the end when the time is up; the others
