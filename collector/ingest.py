@@ -135,10 +135,10 @@ def normalize_span(raw: dict[str, Any]) -> dict[str, Any]:
 def _hex_id(value: Any, field: str, max_length: int, allow_zero: bool = False) -> str:
     if value is None:
         raise FieldError(f"{field}", "required")
-    if is_number(value):
-        value = text_of(value)  # 161 is the id "161", as in Zipkin
     if not isinstance(value, str):
-        raise FieldError(f"{field}", f"expected a lower-hex string, got {type(value).__name__}")
+        if not is_number(value):
+            raise FieldError(f"{field}", f"expected a lower-hex string, got {type(value).__name__}")
+        value = text_of(value)  # 161 is the id "161", as in Zipkin
     if not value:
         raise FieldError(f"{field}", "empty")
     if len(value) > max_length:
@@ -167,6 +167,8 @@ def _optional_string(value: Any, field: str) -> str | None:
 def _microseconds(value: Any, field: str) -> int | None:
     """Epoch or duration microseconds, whole, as a number or a string ("10", "1e3"), as Zipkin reads a
     long; zero or negative means absent."""
+    if type(value) is int and -(2**63) <= value < 2**63:  # the usual case, quickly (not bool, nor -0)
+        return value if value > 0 else None
     if value is None:
         return None
     try:
@@ -193,12 +195,13 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
                 endpoint[key] = normalized
     port = value.get("port")
     if port is not None:
-        try:
-            port = gson_integer(port, bits=32)
-        except ValueError as error:
-            raise FieldError(f"{field}.port", f"expected a port number, {error}") from None
-        if port > 65535:
-            raise FieldError(f"{field}.port", f"{port} is not a port number 0-65535")
+        if not (type(port) is int and 0 <= port <= 65535):  # the usual case needs no conversion
+            try:
+                port = gson_integer(port, bits=32)
+            except ValueError as error:
+                raise FieldError(f"{field}.port", f"expected a port number, {error}") from None
+            if port > 65535:
+                raise FieldError(f"{field}.port", f"{port} is not a port number 0-65535")
         if port > 0:  # zero or negative means none, as in Zipkin
             endpoint["port"] = port
     return endpoint or None
@@ -236,11 +239,13 @@ def _tags(value: Any) -> dict[str, str]:
         return {}
     if not isinstance(value, dict):
         raise FieldError("tags", "expected an object of string values")
-    tags = {}
-    for key, tag in value.items():
-        if tag is None:
-            raise FieldError(f"tags.{key}", "expected a string value, got null")
-        tags[key] = _optional_string(tag, f"tags.{key}")
+    tags = value
+    if not all(type(tag) is str for tag in value.values()):  # the usual case skips the copy
+        tags = {}
+        for key, tag in value.items():
+            if tag is None:
+                raise FieldError(f"tags.{key}", "expected a string value, got null")
+            tags[key] = _optional_string(tag, f"tags.{key}")
     return dict(sorted(tags.items()))
 
 
