@@ -139,7 +139,7 @@ def use_the_app(page, app_url: str) -> dict[str, str]:
     page.get_by_role("button", name="Rate 5").first.click()
     page.get_by_text("Your day is planned.").wait_for()
     journey_trace = page.locator("#trace-id").text_content()
-    session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
+    session = page.evaluate("JSON.parse(localStorage.getItem('journey.session')).id")
     page.get_by_role("link", name="My schedule", exact=True).click()
     page.get_by_role("heading", name="Recommended for you").wait_for()
     schedule_trace = wait_for_new_trace(page, journey_trace)

@@ -7,7 +7,7 @@ import pytest
 import requests
 from support import poll_until, start_server
 from support.shapes import action_shape, find, wait_for_shape
-from support.ui import finish_plan_my_day, pick_audience, start_plan_my_day
+from support.ui import finish_plan_my_day, last_trace_id, pick_audience, start_plan_my_day
 
 pytestmark = pytest.mark.browser
 
@@ -47,17 +47,6 @@ def page(browser, backend):
     page.get_by_role("status").filter(has_text="9 talks").wait_for()
     yield page
     context.close()
-
-
-def last_trace_id(page, previous: str | None = None) -> str:
-    locator = page.locator("#trace-id")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        text = locator.text_content() or ""
-        if len(text) == 32 and text != previous:
-            return text
-        time.sleep(0.05)
-    raise AssertionError(f"the trace panel did not show a new trace id (still {previous})")
 
 
 @pytest.mark.parametrize("action", list(ACTIONS))
@@ -306,21 +295,6 @@ def test_a_journey_left_open_for_10_minutes_ends_as_timed_out(browser, backend, 
     context.close()
 
 
-def test_a_session_is_renewed_after_30_minutes_of_inactivity(page, collector):
-    first = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
-    page.evaluate("""() => {
-        const saved = JSON.parse(sessionStorage.getItem('journey.session'));
-        saved.lastSeen -= 31 * 60 * 1000;
-        sessionStorage.setItem('journey.session', JSON.stringify(saved));
-    }""")
-    page.reload()
-    page.get_by_role("status").filter(has_text="9 talks").wait_for()
-    second = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
-    assert first != second and len(second) == 32
-    spans = wait_for_shape(collector.url, last_trace_id(page), [("frontend", "show talks", None, None, None)])
-    assert {s["tags"]["session.id"] for s in spans} == {second}
-
-
 def test_the_first_load_is_traced_as_a_document_load(page, collector):
     def document_load():
         found = requests.get(
@@ -353,7 +327,7 @@ def test_no_search_text_or_comment_reaches_any_stored_span(page, collector):
             ("backend", "mutation submitfeedback", None, "backend", "post /graphql"),
         ],
     )
-    session = page.evaluate("JSON.parse(sessionStorage.getItem('journey.session')).id")
+    session = page.evaluate("JSON.parse(localStorage.getItem('journey.session')).id")
     stored = requests.get(
         f"{collector.url}/api/v2/traces",
         timeout=5,

@@ -4,8 +4,8 @@ the same actions, the same shapes)."""
 
 import pytest
 from support.shapes import action_shape, find, guided_journey_shape, wait_for_shape
-from support.ui import finish_plan_my_day, start_plan_my_day
-from test_e2e_browser import ACTIONS, last_trace_id
+from support.ui import finish_plan_my_day, last_trace_id, start_plan_my_day
+from test_e2e_browser import ACTIONS
 
 pytestmark = [pytest.mark.zipkin, pytest.mark.browser]
 

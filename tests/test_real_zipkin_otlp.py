@@ -21,8 +21,7 @@ import requests
 from support import ROOT, Server, poll_until, start_server
 from support.real_zipkin import start_real_zipkin, unavailable
 from support.shapes import action_shape, find, guided_journey_shape, service, wait_for_shape
-from support.ui import finish_plan_my_day, start_plan_my_day
-from test_e2e_browser import last_trace_id
+from support.ui import finish_plan_my_day, last_trace_id, search_talks, start_plan_my_day
 
 from journey.zipkin_server import BUILD_OTEL_MODULE, ZipkinUnavailable, otel_module
 
@@ -115,10 +114,7 @@ def test_zipkin_with_the_module_reports_its_otlp_collector_and_answers_the_brows
 
 
 def test_a_click_is_one_trace_in_zipkin_the_backend_over_otlp(page, zipkin_otel):
-    before = page.locator("#trace-id").text_content()
-    page.get_by_label("Search").fill("kubernetes")
-    page.get_by_role("button", name="Search").click()
-    trace_id = last_trace_id(page, before)
+    trace_id = search_talks(page, "kubernetes")
     spans = wait_for_shape(
         zipkin_otel.url, trace_id, action_shape("search talks", "query searchtalks", "resolve query.talks")
     )
@@ -169,10 +165,7 @@ def test_zipkin_otel_0_3_0_unlinks_the_browsers_otlp_json_spans(browser, browser
     page.on("response", lambda r: r.url.startswith(f"{zipkin_otel.url}/v1/traces") and answered.append(r.status))
     page.goto(browser_otlp_app.url)
     page.get_by_role("status").filter(has_text="9 talks").wait_for()
-    before = page.locator("#trace-id").text_content()
-    page.get_by_label("Search").fill("kubernetes")
-    page.get_by_role("button", name="Search").click()
-    trace_id = last_trace_id(page, before)
+    trace_id = search_talks(page, "kubernetes")
 
     def browser_spans():
         spans = requests.get(f"{zipkin_otel.url}/api/v2/trace/{trace_id}", timeout=5).json()

@@ -8,8 +8,7 @@ import pytest
 import requests
 from support import poll_until
 from support.shapes import guided_journey_shape, wait_for_shape
-from support.ui import finish_plan_my_day, start_plan_my_day
-from test_e2e_browser import last_trace_id
+from support.ui import finish_plan_my_day, last_trace_id, start_plan_my_day
 
 pytestmark = [pytest.mark.zipkin, pytest.mark.browser]
 

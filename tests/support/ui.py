@@ -1,5 +1,27 @@
 """What a user does in the app, as steps the browser tests and the workshop checkpoints share."""
 
+import time
+
+
+def last_trace_id(page, previous: str | None = None) -> str:
+    """The trace id the app's trace panel shows once it is a new one (not `previous`)."""
+    locator = page.locator("#trace-id")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        text = locator.text_content() or ""
+        if len(text) == 32 and text != previous:
+            return text
+        time.sleep(0.05)
+    raise AssertionError(f"the trace panel did not show a new trace id (still {previous})")
+
+
+def search_talks(page, term: str) -> str:
+    """Search the talks for `term`; the id of the trace the search made."""
+    before = page.locator("#trace-id").text_content()
+    page.get_by_label("Search").fill(term)
+    page.get_by_role("button", name="Search").click()
+    return last_trace_id(page, before)
+
 
 def start_plan_my_day(page) -> None:
     """Open 'Plan my day' and press Start: the journey span begins."""
