@@ -77,7 +77,8 @@ def up(tmp_path_factory):
 @pytest.mark.zipkin
 def test_up_runs_the_real_zipkin_and_points_the_app_at_it(up):
     printed = up.log.read_text()
-    assert f"traces: http://localhost:{up.zipkin}/zipkin/   (the real Zipkin {ZIPKIN_VERSION}" in printed
+    assert f"traces:   http://localhost:{up.zipkin}/zipkin/" in printed
+    assert f"store:    the real Zipkin {ZIPKIN_VERSION}, spans in memory" in printed
     info = requests.get(f"{up.zipkin_url}/info", timeout=5).json()  # only zipkin-server has /info
     assert info["zipkin"]["version"] == ZIPKIN_VERSION
     config = requests.get(f"http://127.0.0.1:{up.app}/config.json", timeout=5).json()
