@@ -55,7 +55,7 @@ def clock_text(micros: int, now: int, precise: bool = False) -> str:
     """A UTC clock time: 14:03:27 (14:03:27.123 when `precise`), the date first when not today's."""
     moment = _utc(micros)
     text = moment.strftime("%H:%M:%S.%f")[:-3] if precise else moment.strftime("%H:%M:%S")
-    return text if moment.date() == _utc(now).date() else f"{moment:%Y-%m-%d} {text}"
+    return text if micros // DAY_US == now // DAY_US else f"{moment:%Y-%m-%d} {text}"  # a UTC day is 86,400 s
 
 
 def iso(micros: int) -> str:

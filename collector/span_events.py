@@ -65,6 +65,8 @@ def read_annotation(value: str) -> tuple[str, dict[str, str]]:
 
 def span_events(span: dict[str, Any]) -> list[SpanEvent]:
     """The span's annotations as events, in time order."""
+    if "annotations" not in span:
+        return []
     events = [
         SpanEvent(annotation["timestamp"], *read_annotation(str(annotation["value"])))
         for annotation in span.get("annotations", [])

@@ -113,14 +113,14 @@ def _trace_view(spans: list[dict], source: str):
     summary = summarize(spans, rows)
     begin = summary["start"] or 0
     total = max(summary["duration"] or 0, 1)
-    drawn, details = draw_rows(rows, begin, total, summary["services"], now_micros())
+    waterfall = draw_rows(rows, begin, total, summary["services"], now_micros())
     template = "waterfall.html" if request.args.get("fragment") else "trace.html"  # the journey page inlines it
     return render_template(
         template,
         summary=summary,
-        rows=drawn,
-        details=details,
-        folded=sum(row.folded for row in drawn),
+        rows=waterfall.rows,
+        details=waterfall.details,
+        folded=waterfall.folded,
         source=source,
         colour=lambda name: service_colour(name, summary["services"]),
         ticks=[total * i // 4 for i in range(5)],

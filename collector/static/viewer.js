@@ -104,7 +104,7 @@ function drawFact(list, [term, value, form, extra, more]) {
   else if (form === 'pre') element(dd, 'pre', value);
   else if (form === 'time') {
     const time = element(dd, 'time', value);
-    time.dateTime = extra;
+    time.dateTime = new Date(extra / 1000).toISOString(); // extra: epoch µs
     time.dataset.clock = 'precise';
     localize(time);
     dd.append(more);
