@@ -139,6 +139,12 @@ def build_rows(spans: list[Span]) -> list[Row]:
     return rows
 
 
+def missing_parents(spans: list[Span]) -> int:
+    """How many spans name a parent the trace does not hold: not arrived yet, or never sent."""
+    ids = {span["id"] for span in spans}
+    return sum(1 for span in spans if span.get("parentId") and span["parentId"] not in ids)
+
+
 def summarize(spans: list[Span], rows: list[Row] | None = None) -> dict[str, Any]:
     """Headline figures of a trace: root, start, duration, depth, services with span counts, errors.
 

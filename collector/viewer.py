@@ -23,12 +23,14 @@ from .ingest import SpanDecodeError, decode_span_list
 from .query import BadQuery, parse_dependency_window, parse_trace_id, parse_trace_query
 from .readable import clock, count, duration, iso, moment
 from .store import now_micros
-from .trace_model import PALETTE, build_rows, service_colour, summarize
+from .trace_model import PALETTE, build_rows, missing_parents, service_colour, summarize
 from .waterfall import draw_rows
 
 # "Open trace" is often clicked before the spans have arrived (each side sends every 500 ms in the
-# demo): the trace page looks again every second for this many seconds before it says so.
+# demo, the browser only once its action has ended): the trace page looks again every second for this
+# many seconds, for a trace not there at all or one that ended lately with parents still missing.
 WAIT_FOR_TRACE_S = 10
+LATELY_US = 30_000_000
 LOOKBACKS = [
     ("5m", 300_000),
     ("15m", 900_000),
@@ -108,7 +110,9 @@ def search_page():
     ), (400 if error else 200)
 
 
-def _trace_view(spans: list[dict], source: str):
+def _trace_view(spans: list[dict], source: str, next_look: str | None = None):
+    """The trace page (or the journey's inline fragment); `next_look`: the address to look again at, in a
+    second, for the spans still missing."""
     rows = build_rows(spans)
     summary = summarize(spans, rows)
     begin = summary["start"] or 0
@@ -121,6 +125,10 @@ def _trace_view(spans: list[dict], source: str):
         rows=waterfall.rows,
         details=waterfall.details,
         folded=waterfall.folded,
+        missing=missing_parents(spans),
+        next_look=next_look,
+        waited=_waited(),
+        limit=WAIT_FOR_TRACE_S,
         source=source,
         colour=lambda name: service_colour(name, summary["services"]),
         ticks=[total * i // 4 for i in range(5)],
@@ -134,8 +142,9 @@ def _waited() -> int:
 
 
 def trace_page(trace_id: str):
-    """GET /zipkin/traces/<id>: one trace as a waterfall; one not (yet) stored is looked for again every
-    second, the page saying so, until WAIT_FOR_TRACE_S have passed; then it says what may be wrong."""
+    """GET /zipkin/traces/<id>: one trace as a waterfall. One not stored yet, or one that ended lately with
+    spans whose parents are not here yet, is looked at again every second, the page saying so, until
+    WAIT_FOR_TRACE_S have passed; then it says what may be wrong."""
     try:
         normalized = parse_trace_id(trace_id)
     except BadQuery as bad:
@@ -153,9 +162,15 @@ def trace_page(trace_id: str):
             again=url_for("trace_page", trace_id=trace_id),
             next_look=url_for("trace_page", trace_id=trace_id, waited=waited + 1),
         ), 404
-    if "waited" in request.args:  # it arrived while the page waited: the page's address without the count
+    spans, source = json.loads(text), f"/api/v2/trace/{normalized}"
+    if missing_parents(spans) and not request.args.get("fragment"):
+        ended = max((span.get("timestamp", 0) + span.get("duration", 0) for span in spans), default=0)
+        if waited < WAIT_FOR_TRACE_S and ended > now_micros() - LATELY_US:
+            return _trace_view(spans, source, next_look=url_for("trace_page", trace_id=trace_id, waited=waited + 1))
+        return _trace_view(spans, source)  # what arrived, and what is missing said
+    if "waited" in request.args:  # it arrived whole while the page waited: the page's address without the count
         return redirect(url_for("trace_page", trace_id=trace_id, **request.args.to_dict() | {"waited": None}))
-    return _trace_view(json.loads(text), source=f"/api/v2/trace/{normalized}")
+    return _trace_view(spans, source)
 
 
 def upload_page():

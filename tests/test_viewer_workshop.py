@@ -284,6 +284,25 @@ def test_a_trace_opened_before_its_spans_arrive_is_waited_for(new_page, collecto
     assert page.locator("li.row").count() == 2
 
 
+def test_a_trace_whose_browser_half_comes_later_is_waited_for_too(new_page, collector):
+    browser = [
+        span("e3", "1", "search talks", NOW_US, 40_000),
+        span("e3", "2", "post", NOW_US, 30_000, parent="1", kind="CLIENT"),
+    ]
+    backend = [span("e3", "3", "post /graphql", NOW_US + 5000, 20_000, "backend", "2", kind="SERVER"),
+               span("e3", "4", "query searchtalks", NOW_US + 6000, 9000, "backend", "3")]  # fmt: skip
+    post(collector, backend)  # the backend's batch first, as it usually is: the browser's leaves when its action ends
+    page = new_page()
+    page.goto(f"{collector.url}/zipkin/traces/e3")
+    note = page.locator("p.arriving")
+    assert note.inner_text().startswith("1 span of this trace names a parent that has not arrived yet")
+    assert page.locator("li.row").count() == 2
+    post(collector, browser)
+    page.locator("li.row").nth(2).wait_for()
+    assert page.url == f"{collector.url}/zipkin/traces/e3" and note.count() == 0
+    assert page.locator("li.row").count() == 3  # the call's two halves on one row
+
+
 def test_a_trace_that_never_arrives_is_given_up_on_with_a_way_to_try_again(new_page, collector):
     page = new_page(java_script_enabled=False)  # the waiting needs no script
     page.goto(f"{collector.url}/zipkin/traces/e2")
