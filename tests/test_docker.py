@@ -193,3 +193,13 @@ def test_the_dockerfile_sets_only_variables_the_backend_reads_and_runs_unprivile
     assert names <= {s.env for s in BACKEND}, names - {s.env for s in BACKEND}
     assert "USER journey" in DOCKERFILE and "HEALTHCHECK" in DOCKERFILE
     assert Path(ROOT / ".dockerignore").read_text().count("node_modules") == 1
+
+
+def test_the_otel_collector_image_is_the_release_the_tests_build():
+    """One OpenTelemetry Collector version: the Compose image's, which scripts/otelcol-builder.yaml builds for
+    tests/test_otel_collector.py."""
+    manifest = yaml.safe_load((ROOT / "scripts" / "otelcol-builder.yaml").read_text())
+    image = SERVICES["otel-collector"]["image"]
+    assert image == f"otel/opentelemetry-collector-contrib:{manifest['dist']['version']}"
+    components = [m["gomod"] for kind in ("receivers", "processors", "exporters") for m in manifest[kind]]
+    assert all(c.endswith(f"v{manifest['dist']['version']}") for c in components), components
