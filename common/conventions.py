@@ -63,3 +63,9 @@ SYNTHETIC = "journey.synthetic"
 
 # a session id is a short plain token; anything else is ignored rather than stored or traced
 SESSION_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# the nickname an attendee types in the app for the facilitator's view of the room (/zipkin/workshop): a
+# baggage member the backend copies onto its spans, as it does session.id; nothing else personal travels
+WORKSHOP_ATTENDEE = "workshop.attendee"
+# 1 to 24 letters or digits (of any script), spaces, '-' and '_', no space at either end (the app trims):
+# frontend/src/attendee.js, the same rule
+WORKSHOP_ATTENDEE_PATTERN = re.compile(r"(?! )(?:[^\W_]|[ _-]){1,24}(?<! )")

@@ -1,12 +1,13 @@
 """The tracing pipeline every Journey service starts from: one entry function per job.
 
 `build_tracer_provider` makes the SDK pipeline (resource, sampler from the standard OTEL_* variables,
-session id on every span, batch export by the exporter OTEL_TRACES_EXPORTER names: `span_exporter`,
-Zipkin by default, or the stock OTLP/HTTP exporter). `instrument_http` gives a Flask app its SERVER
-spans from the stock opentelemetry-instrumentation-flask, with what Journey adds through the
-package's own options: the `traceresponse` header (its response hook) and no spans for readiness
-probes and static files (its excluded URLs). The backend and the ratings service call both; only a
-process entry point (journey.cli) installs the provider globally, tests pass their own.
+session id and the other baggage members Journey records on every span, batch export by the
+exporter OTEL_TRACES_EXPORTER names: `span_exporter`, Zipkin by default, or the stock OTLP/HTTP
+exporter). `instrument_http` gives a Flask app its SERVER spans from the stock
+opentelemetry-instrumentation-flask, with what Journey adds through the package's own options: the
+`traceresponse` header (its response hook) and no spans for readiness probes and static files (its
+excluded URLs). The backend and the ratings service call both; only a process entry point
+(journey.cli) installs the provider globally, tests pass their own.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from opentelemetry.sdk.trace import Span, SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from . import conventions as attrs
-from .session import known_session
+from .session import recorded_baggage
 from .telemetry_settings import otlp_traces_endpoint
 
 # not traced: readiness probes and the built frontend's files (regular expressions on the request URL)
@@ -79,18 +80,15 @@ def span_exporter(settings: dict[str, Any]) -> SpanExporter | None:
 
 
 class SessionIdSpanProcessor(SpanProcessor):
-    """Copies `session.id` (and the `journey.synthetic` mark) from W3C baggage onto every span.
+    """Copies `session.id`, the `journey.synthetic` mark and the `workshop.attendee` nickname from W3C baggage
+    onto every span, each checked (common/session.py); no other baggage member is recorded.
 
     The SERVER span included: the SDK hands `on_start` the context the Flask instrumentation
     extracted from the request's headers, baggage and all, so no request hook is needed for it.
     """
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        session_id, synthetic = known_session(parent_context)
-        if session_id:
-            span.set_attribute(attrs.SESSION_ID, session_id)
-        if synthetic:
-            span.set_attribute(attrs.SYNTHETIC, True)
+        span.set_attributes(recorded_baggage(parent_context))
 
 
 def use_stable_http_conventions(environ: MutableMapping[str, str] = os.environ) -> None:

@@ -3,8 +3,8 @@
 // exception.*, ...) from that package. session.*, browser.language and the event names are copied
 // from its incubating entry point, as its README asks (that entry point may break in a minor
 // version); the browser.web_vital.* attributes are the ones the OpenTelemetry browser SIG's web
-// vitals instrumentation gives the browser.web_vital event (not yet in the package); the ui.* and
-// journey.* keys are Journey's own.
+// vitals instrumentation gives the browser.web_vital event (not yet in the package); the ui.*,
+// journey.* and workshop.* keys are Journey's own.
 export const SESSION_ID = 'session.id';
 export const SESSION_PREVIOUS_ID = 'session.previous_id';
 export const EVENT_SESSION_START = 'session.start';
@@ -33,3 +33,5 @@ export const UI_ROUTE = 'ui.route'; // the route template, e.g. /talks/:id
 export const UI_JOURNEY_STEP = 'ui.journey.step';
 export const UI_JOURNEY_STEPS = 'ui.journey.steps';
 export const UI_JOURNEY_OUTCOME = 'ui.journey.outcome';
+// the nickname an attendee types for the facilitator's view of the room (attendee.js); also a baggage member
+export const WORKSHOP_ATTENDEE = 'workshop.attendee';

@@ -1,4 +1,5 @@
 // Boot: read the runtime config, start telemetry, then route.
+import { mountAttendee, withAttendee } from './attendee.js';
 import { mountDemoStatus } from './demo-status.js';
 import { startRouter } from './router.js';
 import { initTelemetry } from './telemetry.js';
@@ -28,9 +29,10 @@ async function startTelemetry(config) {
 }
 
 async function main() {
+  mountAttendee(document.querySelector('#attendee'));
   const config = await loadConfig();
   mountDemoStatus(document.querySelector('#demo-status'), config, loadConfig);
-  const actions = await startTelemetry(config);
+  const actions = withAttendee(await startTelemetry(config)); // the workshop nickname on every action
   const onTraced = mountTracePanel(document.querySelector('#trace-panel'), config);
   const views = {
     talks: createTalksView(actions, onTraced),
