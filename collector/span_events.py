@@ -74,6 +74,11 @@ def span_events(span: dict[str, Any]) -> list[SpanEvent]:
     return sorted(events, key=lambda event: event.timestamp)
 
 
+def exception_headline(facts: dict[str, str]) -> str:
+    """An exception in one line, as Python and JavaScript print one: "KeyError: 'no such talk'"."""
+    return ": ".join(facts[key] for key in (EXCEPTION_TYPE, EXCEPTION_MESSAGE) if key in facts)
+
+
 def exception_facts(span: dict[str, Any], events: list[SpanEvent]) -> dict[str, str] | None:
     """The span's exception (type, message, stack trace): from an exception event with attributes,
     else from the span's `exception.*` tags; None when it has neither."""

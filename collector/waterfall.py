@@ -1,5 +1,5 @@
 """The trace page's waterfall as the data its template writes out: each row's figures, its event marks,
-which rows open folded, and every row's details as one JSON list.
+which rows open folded, and every row's details (collector.span_details) as one JSON list.
 
 Why data rather than template logic: a 1,000-span trace has to be on screen within 0.5 s
 (bench/viewer_bench.py). Rendering the template was three quarters of the page's server time, most of
@@ -16,15 +16,9 @@ from dataclasses import dataclass
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
-from .readable import clock_text, count, duration
-from .span_events import (
-    EXCEPTION_MESSAGE,
-    EXCEPTION_STACKTRACE,
-    EXCEPTION_TYPE,
-    SpanEvent,
-    exception_facts,
-    span_events,
-)
+from .readable import count, duration
+from .span_details import span_facts
+from .span_events import SpanEvent, exception_facts, exception_headline, span_events
 from .trace_model import Row, Span, palette_index, service_of
 
 # A trace longer than this opens with each user action's subtree folded (the guided journey is ~70 rows);
@@ -112,7 +106,7 @@ def _marks(parts: list[Span], events: dict[int, list[SpanEvent]], begin: int, to
             title = f"{event.name} at +{duration(event.timestamp - begin)}"
             facts = exception_facts(part, events[id(part)]) if event.is_exception else None
             if facts:
-                title += ": " + ": ".join(facts[key] for key in (EXCEPTION_TYPE, EXCEPTION_MESSAGE) if key in facts)
+                title += ": " + exception_headline(facts)
             marks.append(
                 Markup('<i class="event{}" style="left: {:.2f}%" title="{}"></i>').format(
                     " exception" if event.is_exception else "", 100 * (event.timestamp - begin) / total, title
@@ -161,41 +155,7 @@ def draw_rows(rows: list[Row], begin: int, total: int, services: list[str], now:
         )
         if folds and row.index > hidden_until:
             hidden_until = row.index + sizes[row.index]
-    details = [[_facts(part, events[id(part)], begin, now) for part in (row.span, row.server) if part] for row in rows]
+    details = [
+        [span_facts(part, events[id(part)], begin, now) for part in (row.span, row.server) if part] for row in rows
+    ]
     return Waterfall(drawn, htmlsafe_json_dumps(details, separators=(",", ":")), len(folded))
-
-
-def _value(term: str, value: object) -> list[str]:
-    """A tag as [term, text], or [term, text, "pre"] when its text has line breaks (a stack trace)."""
-    text = str(value)
-    return [term, text, "pre"] if "\n" in text else [term, text]
-
-
-def _shown_once(key: str, text: str, exception: dict[str, str] | None) -> str:
-    """An event's attribute as its details list it: a stack trace the exception above shows already, named."""
-    return "(the stack trace above)" if exception and key == EXCEPTION_STACKTRACE and text == exception[key] else text
-
-
-def _facts(span: Span, events: list[SpanEvent], begin: int, now: int) -> list[list]:
-    """A span's details as lists viewer.js draws, by their third item: [term, text]; [term, text, "code"] for
-    an identifier; [term, text, "pre"] for text with line breaks; [term, UTC text, "time", epoch µs, after];
-    [term, name, "event", [[key, text], ...], is_exception]; and first, when it has one,
-    ["exception", "type: message", "exception", stack trace]."""
-    facts: list[list] = []
-    exception = exception_facts(span, events)
-    if exception:
-        headline = ": ".join(exception[key] for key in (EXCEPTION_TYPE, EXCEPTION_MESSAGE) if key in exception)
-        facts.append(["exception", headline, "exception", exception.get(EXCEPTION_STACKTRACE, "")])
-    facts += [["service", service_of(span)], ["kind", span.get("kind", "local")], ["span id", span["id"], "code"]]
-    if span.get("parentId"):
-        facts.append(["parent id", span["parentId"], "code"])
-    start = span.get("timestamp")
-    if start is not None:
-        utc_text = clock_text(start, now, precise=True) + " UTC"
-        facts.append(["start", utc_text, "time", start, f" (+{duration(start - begin)})"])
-    facts.append(["duration", duration(span.get("duration"))])
-    facts.extend(_value(key, value) for key, value in span.get("tags", {}).items())
-    for event in events:
-        attributes = [[key, _shown_once(key, text, exception)] for key, text in event.attributes.items()]
-        facts.append([f"+{duration(event.timestamp - begin)}", event.name, "event", attributes, event.is_exception])
-    return facts

@@ -13,7 +13,12 @@ from support import poll_until, start_server
 
 pytestmark = pytest.mark.browser
 
-NOW_US = int(time.time() * 1_000_000)
+
+def now_us():
+    """Now in epoch microseconds: read in each test, as pages judge "lately" and "2 min ago" by the clock."""
+    return time.time_ns() // 1000
+
+
 RATE = 'mutation SubmitFeedback { submitFeedback(talkId: "2", rating: 5) { id } }'
 
 
@@ -27,10 +32,10 @@ def journey_trace(trace_id, actions=7, selects=6, failing=None, session="s-long"
     """A guided journey as the app makes it: `plan my day`, then per action (each tagged ui.action) its call,
     the operation, the resolver and its queries: 1 + 10 x 7 = 71 rows over 45 s. The resolver of action
     number `failing` fails."""
-    action_tags = {"session.id": session}
-    spans = [span(trace_id, "1", "plan my day", NOW_US - 50_000_000, 45_000_000, tags={"ui.action": "plan my day"})]
+    action_tags, now = {"session.id": session}, now_us()
+    spans = [span(trace_id, "1", "plan my day", now - 50_000_000, 45_000_000, tags={"ui.action": "plan my day"})]
     for number in range(actions):
-        start, ids = NOW_US - 49_000_000 + number * 6_000_000, [f"{number + 1:x}{part}" for part in "abcde"]
+        start, ids = now - 49_000_000 + number * 6_000_000, [f"{number + 1:x}{part}" for part in "abcde"]
         action, client, server, operation, resolver = ids
         resolver_tags = {"error": "database is locked"} if number == failing else {}
         spans += [
@@ -209,8 +214,9 @@ def test_an_exception_recorded_by_the_stock_sdk_reads_the_same_over_either_expor
 
 
 def test_the_journey_page_can_start_from_the_latest_step(new_page, collector):
+    now = now_us()
     for number, seconds_ago in enumerate((300, 200, 100, 5)):
-        post(collector, [span(f"b{number}", "1", f"action {number}", NOW_US - seconds_ago * 1_000_000, 40_000,
+        post(collector, [span(f"b{number}", "1", f"action {number}", now - seconds_ago * 1_000_000, 40_000,
                               tags={"session.id": "s-order"})])  # fmt: skip
     page = new_page()
     page.goto(f"{collector.url}/zipkin/journeys/s-order")
@@ -232,7 +238,8 @@ def test_the_journey_page_can_start_from_the_latest_step(new_page, collector):
 
 
 def test_times_read_as_clock_times_in_the_readers_zone_and_how_long_ago(new_page, collector):
-    started = NOW_US - 125_000_000
+    now = now_us()
+    started = now - 125_000_000
     post(collector, [span("c1", "1", "search talks", started, 1_250_000, tags={"session.id": "s-times"})])
     local = datetime.datetime.fromtimestamp(started / 1e6, ZoneInfo("Asia/Kolkata")).strftime("%H:%M:%S")
     expected = re.compile(rf"^(\d{{4}}-\d\d-\d\d )?{local}, 2 min ago$")
@@ -258,14 +265,15 @@ def test_times_read_as_clock_times_in_the_readers_zone_and_how_long_ago(new_page
 
 
 def test_one_trace_one_span_many_traces_many_spans(new_page, collector):
-    post(collector, [span("d1", "1", "show talks", NOW_US - 10_000_000, 2000, tags={"session.id": "s-one"})])
+    now = now_us()
+    post(collector, [span("d1", "1", "show talks", now - 10_000_000, 2000, tags={"session.id": "s-one"})])
     page = new_page()
     page.goto(f"{collector.url}/zipkin/?annotationQuery=session.id%3Ds-one")
     assert page.locator(".results caption").inner_text() == "1 trace, newest first"
     page.goto(f"{collector.url}/zipkin/journeys/s-one")
     assert page.locator("ol.journey .services").inner_text() == "frontend · 1 span"
-    post(collector, [span("d2", "1", "open talk", NOW_US, 2000, tags={"session.id": "s-one"}),
-                     span("d2", "2", "post", NOW_US, 1000, parent="1", tags={"session.id": "s-one"})])  # fmt: skip
+    post(collector, [span("d2", "1", "open talk", now, 2000, tags={"session.id": "s-one"}),
+                     span("d2", "2", "post", now, 1000, parent="1", tags={"session.id": "s-one"})])  # fmt: skip
     page.goto(f"{collector.url}/zipkin/?annotationQuery=session.id%3Ds-one")
     assert page.locator(".results caption").inner_text() == "2 traces, newest first"
     page.goto(f"{collector.url}/zipkin/journeys/s-one")
@@ -273,24 +281,26 @@ def test_one_trace_one_span_many_traces_many_spans(new_page, collector):
 
 
 def test_a_trace_opened_before_its_spans_arrive_is_waited_for(new_page, collector):
+    now = now_us()
     page = new_page()
     page.goto(f"{collector.url}/zipkin/traces/e1")
     assert page.get_by_role("heading").inner_text() == "Waiting for the trace to arrive…"
     assert "e1" in page.get_by_role("status").inner_text()
     assert requests.get(f"{collector.url}/api/v2/trace/e1", timeout=5).status_code == 404  # the API's answer stays
-    post(collector, [span("e1", "1", "add", NOW_US, 30_000), span("e1", "2", "post", NOW_US, 9000, parent="1")])
+    post(collector, [span("e1", "1", "add", now, 30_000), span("e1", "2", "post", now, 9000, parent="1")])
     page.locator("li.row").nth(1).wait_for()
     assert page.url == f"{collector.url}/zipkin/traces/e1"  # the address without the seconds it waited
     assert page.locator("li.row").count() == 2
 
 
 def test_a_trace_whose_browser_half_comes_later_is_waited_for_too(new_page, collector):
+    now = now_us()
     browser = [
-        span("e3", "1", "search talks", NOW_US, 40_000),
-        span("e3", "2", "post", NOW_US, 30_000, parent="1", kind="CLIENT"),
+        span("e3", "1", "search talks", now, 40_000),
+        span("e3", "2", "post", now, 30_000, parent="1", kind="CLIENT"),
     ]
-    backend = [span("e3", "3", "post /graphql", NOW_US + 5000, 20_000, "backend", "2", kind="SERVER"),
-               span("e3", "4", "query searchtalks", NOW_US + 6000, 9000, "backend", "3")]  # fmt: skip
+    backend = [span("e3", "3", "post /graphql", now + 5000, 20_000, "backend", "2", kind="SERVER"),
+               span("e3", "4", "query searchtalks", now + 6000, 9000, "backend", "3")]  # fmt: skip
     post(collector, backend)  # the backend's batch first, as it usually is: the browser's leaves when its action ends
     page = new_page()
     page.goto(f"{collector.url}/zipkin/traces/e3")
@@ -304,6 +314,7 @@ def test_a_trace_whose_browser_half_comes_later_is_waited_for_too(new_page, coll
 
 
 def test_a_trace_that_never_arrives_is_given_up_on_with_a_way_to_try_again(new_page, collector):
+    now = now_us()
     page = new_page(java_script_enabled=False)  # the waiting needs no script
     page.goto(f"{collector.url}/zipkin/traces/e2")
     alert = page.get_by_role("alert")
@@ -311,7 +322,7 @@ def test_a_trace_that_never_arrives_is_given_up_on_with_a_way_to_try_again(new_p
     assert alert.inner_text() == "Trace e2 not found: no span of it arrived in 10 s."
     assert page.get_by_role("link", name="Try again").get_attribute("href") == "/zipkin/traces/e2"
     assert requests.get(page.url, timeout=5).status_code == 404
-    post(collector, [span("e2", "1", "late", NOW_US, 1000)])
+    post(collector, [span("e2", "1", "late", now, 1000)])
     page.get_by_role("link", name="Try again").click()
     page.locator("li.row").wait_for()
 

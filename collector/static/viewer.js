@@ -96,7 +96,7 @@ function element(parent, tag, text, className) {
   return made;
 }
 
-// One fact of a row's details, drawn by its third item (collector/waterfall.py, _facts).
+// One fact of a row's details, drawn by its third item (collector/span_details.py, span_facts).
 function drawFact(list, [term, value, form, extra, more]) {
   element(list, 'dt', term);
   const dd = element(list, 'dd');
