@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from common.settings import resolve
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """Build the collector app; `config` overrides settings (see collector.settings.SETTINGS)."""
+def create_app(config: dict[str, Any] | None = None, blueprints: Iterable[Blueprint] = ()) -> Flask:
+    """Build the collector app; `config` overrides settings (see collector.settings.SETTINGS).
+
+    `blueprints`: more pages, mounted beside the viewer's, for a caller that serves something of its
+    own over the same store (`current_app.extensions["span_store"]`) and templates (base.html).
+    """
     from . import api, cors, otlp, ui_config, viewer
     from .settings import SETTINGS, database_path
     from .store import SpanStore
@@ -30,4 +35,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     otlp.init_app(app)
     ui_config.init_app(app)
     viewer.init_app(app)
+    for blueprint in blueprints:
+        app.register_blueprint(blueprint)
     return app

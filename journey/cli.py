@@ -15,12 +15,13 @@ from common.settings import SettingError, add_options, resolve
 
 
 def run_collector(options: dict) -> int:
-    """Start the Zipkin-compatible collector and viewer."""
+    """Start the Zipkin-compatible collector and viewer, with the workshop room's page."""
     from collector import create_app
     from collector.settings import SETTINGS, database_path
     from collector.store import SpanStore
 
     from .serve import serve
+    from .workshop.room import blueprint as workshop_room
 
     config = resolve(SETTINGS, options)
     path = database_path(config)
@@ -31,7 +32,7 @@ def run_collector(options: dict) -> int:
         return 1
 
     def make_app():
-        app = create_app(config)
+        app = create_app(config, blueprints=[workshop_room()])  # the facilitator's view, /zipkin/workshop
         return app, app.extensions["span_store"].close
 
     # an in-memory database lives in one process
