@@ -117,7 +117,9 @@ def since_start(api: ZipkinClient, scope: Scope, svc: str, limit: int = 1000) ->
     """When `svc`'s newest process (its service.instance.id tag) made its first span in scope; None if untold."""
     if scope.trace_id:
         return None
-    recent = api.traces(svc, None, None, scope.lookback_ms, 100)
+    # on a collector a room shares, the newest process of `svc` that served this attendee's session
+    session = f"{SESSION}={scope.session}" if scope.session else None
+    recent = api.traces(svc, None, session, scope.lookback_ms, 100)
     instances = [
         (s.get("tags") or {}).get(INSTANCE) for spans in recent for s in spans if service(s) == svc
     ]  # newest trace first
@@ -125,7 +127,7 @@ def since_start(api: ZipkinClient, scope: Scope, svc: str, limit: int = 1000) ->
     if newest is None:
         return None
     # Zipkin answers the newest `limit` traces: past that, the window starts later than the process, never earlier
-    own = api.traces(svc, None, f"{INSTANCE}={newest}", scope.lookback_ms, limit)
+    own = api.traces(svc, None, " and ".join(filter(None, (f"{INSTANCE}={newest}", session))), scope.lookback_ms, limit)
     first = min(
         (
             s["timestamp"]
