@@ -9,6 +9,7 @@ the newest one) is journey/workshop/engine.py.
 from __future__ import annotations
 
 from .workshop.engine import Checkpoint, Scope, Verdict, shape_checkpoint
+from .workshop.felt import what_the_user_felt
 from .workshop.otlp import over_otlp
 from .workshop.problems import flaky_write, n_plus_one, slow_dependency
 from .workshop.production import real_zipkin, sampling
@@ -29,6 +30,7 @@ CHECKPOINTS = [
     Checkpoint(9, "sampling", "Sampling: keep whole traces or none", sampling),
     Checkpoint(10, "real-zipkin", "Moving to the real Zipkin or an OpenTelemetry Collector", real_zipkin),
     Checkpoint(11, "otlp", "From the Zipkin exporter to OTLP", over_otlp),
+    Checkpoint(12, "what-the-user-felt", "What the user felt: the journey page", what_the_user_felt),
 ]
 
 
