@@ -1,7 +1,8 @@
 """The workshop end to end, in the order an attendee runs it: one `journey up` (restarted as the
 chapters say), one Chromium, each chapter's clicks and its `journey check`, and the planted problems
 fixed with `journey fix` as chapters 5 to 7 say, so that each fix is still on in every later chapter,
-across chapter 9's and 11's restarts. Chapter 9 is tried twice, as its steps go: broken, then whole."""
+across chapter 9's and 11's restarts. Chapter 9 is tried twice, as its steps go: broken, then whole;
+chapter 12 undoes the flaky write's fix for a moment, as its steps say."""
 
 import os
 import re
@@ -253,6 +254,15 @@ def test_every_chapter_in_order_with_the_fixes_adding_up(browser, tmp_path):
         traced(demo, page, lambda: search(page, "", "9 talks"))
         assert "came over OTLP" in demo.check("11", wait=15)
         assert "no N+1" in demo.check("5", wait=15)
+
+        # chapter 12: the planted failure back for a moment, met, fixed again; the page hidden sends its vitals
+        traced(demo, page, lambda: open_schedule(page))
+        demo.fix("--undo", "flaky-write")
+        traced(demo, page, lambda: send_feedback(page, "Could not send the feedback"))
+        demo.fix("flaky-write")
+        reload(demo, page)
+        out = demo.check("12", wait=15)
+        assert "an error next to its action" in out and "the action 'submit feedback' failed" in out, out
     finally:
         context.close()
         demo.stop()
