@@ -105,7 +105,7 @@ def test_the_room_shows_each_attendee_at_their_chapter_and_follows_their_progres
     page.evaluate("window.notReloaded = true")
     room = read_room(page)
 
-    assert room["columns"] == [str(point.number) for point in CHECKPOINTS] == [str(n) for n in range(1, 12)]
+    assert room["columns"] == [str(point.number) for point in CHECKPOINTS] and len(CHECKPOINTS) >= 11
     assert [(row["name"], row["session"]) for row in room["rows"]] == [
         ("ada", ada.session),
         ("bob", bob.session),
@@ -113,7 +113,7 @@ def test_the_room_shows_each_attendee_at_their_chapter_and_follows_their_progres
         ("no nickname", anon.session),
     ]
     for row in room["rows"]:
-        assert len(row["cells"]) == 11
+        assert len(row["cells"]) == len(CHECKPOINTS)
         for each in row["cells"]:
             assert (each["state"], each["colour"]) in (("pass", GREEN), ("fail", RED)), each
 
