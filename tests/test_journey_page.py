@@ -36,8 +36,10 @@ def visit(context, backend, collector) -> str:
     """A page view, a click (INP, an action), an error thrown during a search, and the page left: the session id."""
     page = open_app(context, backend.url)
     session = stored_session(page)["id"]
+    shown = page.locator("#trace-id").text_content()
     page.get_by_role("link", name="My schedule").click()
-    page.get_by_role("heading", name="My schedule").wait_for()
+    # the schedule drawn whole (its trace id shown) before leaving it: left half-drawn, its action fails
+    poll_until(lambda: page.locator("#trace-id").text_content() != shown, "the schedule's trace id")
     page.get_by_role("link", name="Talks").click()
     page.get_by_role("status").filter(has_text="9 talks").wait_for()
     # thrown while the search waits for its answer: the action is running
