@@ -15,20 +15,22 @@ export function scheduleList(schedule, button = { label: 'Remove', data: 'remove
 }
 
 export function createScheduleView(actions, onTraced) {
-  function paint(root, schedule, recommendations) {
-    show(root.querySelector('.my-schedule'), scheduleList(schedule));
+  /** Draw into the view's own section; not at all once the user has moved on to another view. */
+  function paint(section, schedule, recommendations) {
+    if (!section.isConnected) return;
+    show(section.querySelector('.my-schedule'), scheduleList(schedule));
     show(
-      root.querySelector('.recommendations'),
+      section.querySelector('.recommendations'),
       recommendations.map((talk) => talkItem(talk, html`<button type="button" data-add="${talk.id}">Add</button>`)),
     );
   }
 
-  async function change(root, name, query, id, element) {
+  async function change(section, name, query, id, element) {
     const target = { event: 'click', element, attributes: { [attrs.UI_TALK_ID]: id } };
     await actions.run(name === 'AddToSchedule' ? 'add to schedule' : 'remove from schedule', target, async (ctx) => {
       const changed = await graphql(ctx, name, query, { id });
       const fresh = await graphql(ctx, 'MySchedule', MY_SCHEDULE);
-      paint(root, fresh.data.mySchedule, fresh.data.recommendations);
+      paint(section, fresh.data.mySchedule, fresh.data.recommendations);
       onTraced(changed.traceId);
     });
   }
@@ -45,19 +47,22 @@ export function createScheduleView(actions, onTraced) {
         <ol class="talks recommendations"></ol>
       </section>`,
       );
+      // this render's own section: the router reuses `root` for every view, so a listener on it would
+      // outlive the view and be added again on each visit
+      const section = root.querySelector('section');
       const { data, traceId } = await graphql(ctx, 'MySchedule', MY_SCHEDULE);
       span.setAttribute(attrs.UI_RESULT_COUNT, data.mySchedule.talks.length);
-      paint(root, data.mySchedule, data.recommendations);
+      paint(section, data.mySchedule, data.recommendations);
       onTraced(traceId);
-      root.addEventListener('click', (event) => {
+      section.addEventListener('click', (event) => {
         const button = event.target.closest('button[data-add], button[data-remove]');
         if (!button) return;
         const [name, query, id] = button.dataset.add
           ? ['AddToSchedule', ADD_TO_SCHEDULE, button.dataset.add]
           : ['RemoveFromSchedule', REMOVE_FROM_SCHEDULE, button.dataset.remove];
         button.disabled = true;
-        change(root, name, query, id, `button[data-${button.dataset.add ? 'add' : 'remove'}]`).catch((error) => {
-          root.querySelector('[role=status]').textContent = `Could not update the schedule: ${error.message}`;
+        change(section, name, query, id, `button[data-${button.dataset.add ? 'add' : 'remove'}]`).catch((error) => {
+          section.querySelector('[role=status]').textContent = `Could not update the schedule: ${error.message}`;
           button.disabled = false;
         });
       });
