@@ -112,7 +112,10 @@ def _parse_double(text: str) -> float:
     if _DECIMAL.fullmatch(text):
         return float(text.rstrip("fFdD"))
     if _HEX.fullmatch(text):
-        return float.fromhex(text.rstrip("fFdD"))
+        try:
+            return float.fromhex(text.rstrip("fFdD"))
+        except OverflowError:  # Java's parseDouble gives infinity, which no integer field takes
+            return float("-inf") if text.startswith("-") else float("inf")
     raise ValueError(f"got {text[:64]!r}")
 
 

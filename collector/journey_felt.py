@@ -9,7 +9,10 @@ own span marked `error`, and `session.start` naming the session before (session-
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+from common.conventions import SESSION_ID_PATTERN
 
 Span = dict[str, Any]
 
@@ -20,6 +23,7 @@ PAGE_VIEW = "documentload"  # Zipkin stores span names in lower case
 VITAL_PREFIX = "web vital "
 SESSION_START = "session.start"
 PREVIOUS_ID = "session.previous_id"
+TRACE_ID = re.compile(r"[0-9a-f]{16}|[0-9a-f]{32}")  # what a link to /zipkin/traces/ may carry from a tag
 ACTION = "ui.action"
 
 
@@ -88,18 +92,28 @@ def errors(spans: list[Span]) -> list[dict[str, Any]]:
                 "kind": _name(span) if uncaught else "failed action",
                 "message": tags.get("exception.message") or tags["error"] or "error",
                 "action": tags.get(ACTION),
-                "action_trace_id": tags.get("ui.action_trace_id") or span["traceId"],
+                "action_trace_id": _trace_id(tags.get("ui.action_trace_id")) or span["traceId"],
             }
         )
     return found
+
+
+def _trace_id(value: Any) -> str | None:
+    """A tag's value when it is a trace id, so that a link made of it goes where it says."""
+    return value if isinstance(value, str) and TRACE_ID.fullmatch(value) else None
+
+
+def _session_id(value: Any) -> str | None:
+    """A tag's value when it is a session id as the browser makes them (the same rule as the backend's)."""
+    return value if isinstance(value, str) and SESSION_ID_PATTERN.fullmatch(value) else None
 
 
 def previous_session(traces: list[list[Span]]) -> str | None:
     """The session before this one, as this session's `session.start` names it."""
     for spans in traces:
         for span in spans:
-            if _name(span) == SESSION_START and _tags(span).get(PREVIOUS_ID):
-                return _tags(span)[PREVIOUS_ID]
+            if _name(span) == SESSION_START and (previous := _session_id(_tags(span).get(PREVIOUS_ID))):
+                return previous
     return None
 
 
@@ -108,7 +122,7 @@ def next_session(traces: list[list[Span]], session_id: str) -> str | None:
     for spans in traces:
         for span in spans:
             if _name(span) == SESSION_START and _tags(span).get(PREVIOUS_ID) == session_id:
-                return _tags(span).get("session.id")
+                return _session_id(_tags(span).get("session.id"))
     return None
 
 

@@ -217,6 +217,8 @@ def test_numbers_are_read_as_zipkins_json_reader_reads_them(collector):
         '"name": 1' + "1" * 1023,  # 1024 characters: past Gson's buffer
         '"duration": 1.' + "0" * 1022,
         '"name": 1' + "0" * 65,  # Gson's sum of its digits wraps to 0: malformed to it
+        '"timestamp": "0x1p99999"',  # a hexadecimal double past Java's range: infinity, no long
+        '"localEndpoint": {"port": "-0x1p99999"}',
     ],
 )
 def test_what_zipkins_json_reader_refuses_is_refused(collector, fields):
