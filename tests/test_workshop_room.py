@@ -92,9 +92,11 @@ def client():
     return app.test_client()
 
 
-def settled(client, url: str):
+def settled(client, url: str, **options):
     """The page once its first table is computed (in the background: a page may come before it)."""
-    return poll_until(lambda: "Checking the room:" not in (r := client.get(url)).get_data(as_text=True) and r, url)
+    return poll_until(
+        lambda: "Checking the room:" not in (r := client.get(url, **options)).get_data(as_text=True) and r, url
+    )
 
 
 def test_the_page_shows_the_room(client):
@@ -122,11 +124,17 @@ def test_the_table_alone_is_what_the_page_polls(client):
 
 
 @pytest.mark.parametrize(
-    ("lookback", "message"), [("soon", "not a time span like 30s, 15m or 2h"), ("9d", "must be from 1s to 7d")]
+    ("lookback", "message"),
+    [("soon", "not a time span like 30s, 15m or 2h"), ("9d", "must be from 1s to 7d"), ("2d", "more than a day")],
 )
 def test_a_bad_lookback_is_a_clear_400(client, lookback, message):
     response = client.get(f"/zipkin/workshop?lookback={lookback}")
     assert response.status_code == 400 and message in response.get_data(as_text=True)
+
+
+def test_the_tables_links_are_the_servers_whatever_host_a_reader_sends(client):
+    text = settled(client, "/zipkin/workshop?fragment=table", headers={"Host": "evil.example"}).get_data(as_text=True)
+    assert "evil.example" not in text and 'href="/zipkin/traces/' in text
 
 
 def test_the_collector_alone_has_no_workshop_page():

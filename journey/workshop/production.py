@@ -75,7 +75,7 @@ def real_zipkin(api: ZipkinClient, scope: Scope) -> Verdict:
     if missing:
         return Verdict(
             False,
-            f"{api.root} has no spans from {' and '.join(missing)} yet",
+            f"{api.root or 'the collector'} has no spans from {' and '.join(missing)} yet",
             [
                 f"services it knows: {', '.join(services) or 'none'}",
                 (
@@ -95,6 +95,6 @@ def real_zipkin(api: ZipkinClient, scope: Scope) -> Verdict:
         verdict.headline = "the traces are whole, but the dependency graph has no frontend → backend link yet"
         verdict.details.append("Zipkin on Elasticsearch needs its dependencies job (the 'scale' profile runs it)")
         return verdict
-    verdict.headline = f"{api.root} has your whole traces and the frontend → backend link"
+    verdict.headline = f"{api.root or 'the collector'} has your whole traces and the frontend → backend link"
     verdict.details.append("dependency links: " + ", ".join(f"{p} → {c}" for p, c in sorted(links)))
     return verdict

@@ -32,6 +32,8 @@ DEFAULT_LOOKBACK = "4h"  # a browser session lasts 4 hours at most: the whole of
 REFRESH_S = 3
 FRESH_S = 2.0
 FIRST_WAIT_S = 0.5
+MAX_LOOKBACK_MS = 24 * 3600 * 1000  # a workshop's day; each lookback asked for is a table kept and recomputed
+KEPT_TABLES = 4  # lookbacks whose tables are kept; the least recently computed goes first
 log = logging.getLogger(__name__)
 
 
@@ -123,7 +125,8 @@ class Room:
         self._computing: set[tuple[int, str]] = set()
 
     def table(self, store, url: str, lookback_ms: int) -> Table | None:
-        """The latest table of this lookback, or None while the first is still being computed."""
+        """The latest table of this lookback, or None while the first is still being computed. `url` is
+        the root the table's links start with: the server's own, never a client's Host header."""
         key = (lookback_ms, url)
         with self._changed:
             latest = self._tables.get(key)
@@ -145,6 +148,8 @@ class Room:
         with self._changed:
             if table is not None:
                 self._tables[key] = table
+                while len(self._tables) > KEPT_TABLES:
+                    del self._tables[min(self._tables, key=lambda kept: self._tables[kept].done)]
             self._computing.discard(key)
             self._changed.notify_all()
 
@@ -161,7 +166,10 @@ def blueprint() -> Blueprint:
             lookback_ms = parse_lookback(text)
         except SettingError as error:
             return render_template("message.html", message=f"lookback: {error}"), 400
-        table = room.table(current_app.extensions["span_store"], request.host_url.rstrip("/"), lookback_ms)
+        if lookback_ms > MAX_LOOKBACK_MS:
+            return render_template("message.html", message=f"lookback: {text} is more than a day"), 400
+        # links relative to this server: a table is shared by every reader, whatever Host each one sent
+        table = room.table(current_app.extensions["span_store"], "", lookback_ms)
         values = {"table": table, "rows": table.rows if table else [], "points": CHECKPOINTS, "lookback": text}
         if request.args.get("fragment") == "table":
             return render_template("workshop_table.html", **values)
