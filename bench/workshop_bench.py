@@ -1,12 +1,13 @@
-"""The facilitator's view: how long /zipkin/workshop takes for a room of 30 attendees and 11 chapters.
+"""The facilitator's view: how long /zipkin/workshop takes for a room of 30 attendees and every chapter.
 
     .venv/bin/python bench/workshop_bench.py [--sessions 30] [--traces 120] [--runs 10]
 
 Posts `--sessions` browser sessions to a real collector (`journey collector`, the page mounted as in
 `make demo`), each with `--traces` traces over the last three hours, shaped as the app makes them (a
 search with its N+1, adding a talk with its 'detect conflicts' span, the schedule's call to ratings,
-feedback that sometimes fails, the guided 'Plan my day' of ~60 spans): session n has reached chapter
-1 + n % 11, so every column has both colours. Then times:
+feedback that sometimes fails, the guided 'Plan my day' of ~60 spans): session n has made the actions of
+chapters 1 to 1 + n % 11, so most columns have both colours (chapters 11 and 12 need what no bench
+session makes: OTLP, vitals). Then times:
 
 - first open: a lookback not computed yet (each run its own): the page's HTML, which waits up to
   FIRST_WAIT_S for its table, and the time until the table is there (the snapshot read, 30 x 11

@@ -26,7 +26,8 @@ NOTES = {
     "fixes made and the problems still planted, the samplers, the exporter, the span store.",
     "backend": "The browser reads its settings at run time from the backend's `GET /config.json` (service "
     "name, exporter (zipkin or otlp) and its endpoint, viewer URL, batch delay, sample ratio, the origins that "
-    "get trace headers); nothing is baked into the build. Its `demo` part says what the demo runs with, read "
+    "get trace headers, the session's idle timeout and longest duration); nothing is baked into the build. "
+    "Its `demo` part says what the demo runs with, read "
     "afresh on each request: the fixes (each on or off, and whether remembered or set by its switch), the "
     "samplers, the exporter and the span store; the app's footer shows it, and `journey up` prints it.",
     "load": "`journey load --users 20 --duration 600` fills the viewer with journeys shaped like a real "

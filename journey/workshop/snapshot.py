@@ -1,7 +1,7 @@
 """The Zipkin API's answers from one snapshot of a collector's traces, for the facilitator's view.
 
 Why not the stock path (a ZipkinClient over HTTP): the room page runs every chapter's check for every
-session, thirty sessions by eleven chapters, and each check asks the API several questions: well
+session, thirty sessions by every chapter, and each check asks the API several questions: well
 over a thousand HTTP requests and SQLite searches for one refresh of the page, every few seconds.
 Here the lookback's traces are read once per refresh (`Snapshot`), and `SnapshotClient`, a
 ZipkinClient whose requests never leave the process, answers each request the stock client would
