@@ -64,8 +64,11 @@ def test_leaving_the_schedule_before_its_answer_draws_nothing_into_the_next_view
     with page.expect_request(lambda request: operation(request) == "MySchedule"):
         page.get_by_role("link", name="My schedule", exact=True).click()
     page.get_by_role("heading", name="My schedule").wait_for()
-    while not held:  # Playwright hands the route over while it waits
+    for _ in range(200):  # Playwright hands the route over while it waits: 10 s at most
+        if held:
+            break
         page.wait_for_timeout(50)
+    assert held, "the schedule's request never reached the route"
     page.get_by_role("link", name="Talks", exact=True).click()
     for route in held:
         route.continue_()

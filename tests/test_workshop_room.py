@@ -15,8 +15,6 @@ from journey.checkpoints import CHECKPOINTS, Checkpoint
 from journey.workshop.room import blueprint, room_table, seats
 from journey.workshop.snapshot import Snapshot
 
-NOW_US = int(time.time() * 1_000_000)
-
 
 def action(number: int, session: str, attendee: str | None, ago_s: float, **tags) -> list[dict]:
     """A browser 'search talks' action and its call, as a session's trace."""
@@ -27,7 +25,7 @@ def action(number: int, session: str, attendee: str | None, ago_s: float, **tags
         "traceId": f"{number:032x}",
         "id": f"{number:015x}1",
         "name": "search talks",
-        "timestamp": NOW_US - int(ago_s * 1_000_000),
+        "timestamp": time.time_ns() // 1000 - int(ago_s * 1_000_000),  # read when a test asks, not at import
         "duration": 2000,
         "localEndpoint": {"serviceName": "frontend"},
         "tags": root_tags,
@@ -37,15 +35,17 @@ def action(number: int, session: str, attendee: str | None, ago_s: float, **tags
     return [root, call]
 
 
-ROOM = [
-    action(1, "s-zed", "zed", 50),
-    action(2, "s-ada-old", "Ada", 40),
-    action(3, "s-ada", "Ada", 10),
-    action(4, "s-anon", None, 5),
-    action(5, "s-bob", None, 30),  # bob typed his nickname later: his newest trace names him
-    action(6, "s-bob", "bob", 20),
-    action(7, "s-load", "bot", 1, **{"journey.synthetic": "true"}),  # `journey load`: not an attendee
-]
+def room() -> list[list[dict]]:
+    """Five attendees' sessions and one of `journey load`'s, made now."""
+    return [
+        action(1, "s-zed", "zed", 50),
+        action(2, "s-ada-old", "Ada", 40),
+        action(3, "s-ada", "Ada", 10),
+        action(4, "s-anon", None, 5),
+        action(5, "s-bob", None, 30),  # bob typed his nickname later: his newest trace names him
+        action(6, "s-bob", "bob", 20),
+        action(7, "s-load", "bot", 1, **{"journey.synthetic": "true"}),  # `journey load`: not an attendee
+    ]
 
 
 def snapshot_of(traces: list[list[dict]]) -> Snapshot:
@@ -53,7 +53,7 @@ def snapshot_of(traces: list[list[dict]]) -> Snapshot:
 
 
 def test_each_session_is_a_row_named_by_its_nickname_and_synthetic_traffic_is_left_out():
-    rows = seats(snapshot_of(ROOM))
+    rows = seats(snapshot_of(room()))
     assert [(row.attendee, row.session) for row in rows] == [
         ("Ada", "s-ada"),  # a nickname's newest session first
         ("Ada", "s-ada-old"),
@@ -88,7 +88,7 @@ def test_a_check_that_cannot_run_is_a_red_cell_saying_so():
 @pytest.fixture
 def client():
     app = create_app({"db": ":memory:"}, blueprints=[blueprint()])
-    assert app.test_client().post("/api/v2/spans", json=[s for t in ROOM for s in t]).status_code == 202
+    assert app.test_client().post("/api/v2/spans", json=[s for t in room() for s in t]).status_code == 202
     return app.test_client()
 
 

@@ -13,14 +13,14 @@ from collector.store import SpanStore
 from journey.workshop.snapshot import Snapshot, SnapshotClient
 from journey.zipkin_client import CollectorUnreachable, ZipkinClient
 
-NOW_US = int(time.time() * 1_000_000)
 MINUTE_US = 60_000_000
 
 
 def trace(number: int, session: str, ago_min: float, **extra) -> list[dict]:
-    """A browser action with its call to the backend, `ago_min` minutes ago; `extra` tags the backend's span."""
+    """A browser action with its call to the backend, `ago_min` minutes ago (read when the module's collector
+    starts, not when pytest imports the module); `extra` tags the backend's span."""
     trace_id = f"{number:032x}"
-    start = NOW_US - int(ago_min * MINUTE_US)
+    start = time.time_ns() // 1000 - int(ago_min * MINUTE_US)
     root = {
         "traceId": trace_id,
         "id": f"{number:08x}00000001",
@@ -50,15 +50,17 @@ def trace(number: int, session: str, ago_min: float, **extra) -> list[dict]:
     return [root, call, server]
 
 
-TRACES = [
-    trace(1, "s1", 1),
-    trace(2, "s1", 2, error="database is locked"),
-    trace(3, "s2", 3, retry="yes"),
-    trace(4, "s2", 4, **{"service.instance.id": "i-7"}),
-    trace(5, "s1", 5, **{"db.system": "sqlite"}),
-    trace(6, "s3", 30),  # outside a 15-minute lookback
-    trace(7, "s1", 6, **{"journey.synthetic": "true"}),
-]
+def made_traces() -> list[list[dict]]:
+    return [
+        trace(1, "s1", 1),
+        trace(2, "s1", 2, error="database is locked"),
+        trace(3, "s2", 3, retry="yes"),
+        trace(4, "s2", 4, **{"service.instance.id": "i-7"}),
+        trace(5, "s1", 5, **{"db.system": "sqlite"}),
+        trace(6, "s3", 30),  # outside a 15-minute lookback
+        trace(7, "s1", 6, **{"journey.synthetic": "true"}),
+    ]
+
 
 # (service, span name, annotationQuery, lookback minutes, limit): what the checkpoints ask, and the edges
 QUERIES = [
@@ -84,14 +86,14 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def stored(tmp_path_factory):
-    """The real collector (its own process) holding TRACES, and a snapshot read from its database file."""
+    """The real collector (its own process) holding made_traces(), and a snapshot read from its database file."""
     logs = tmp_path_factory.mktemp("snapshot")
     server = start_server(["collector", "--db", str(logs / "spans.db")], "collector", logs)
-    response = requests.post(f"{server.url}/api/v2/spans", json=[s for t in TRACES for s in t], timeout=5)
+    response = requests.post(f"{server.url}/api/v2/spans", json=[s for t in made_traces() for s in t], timeout=5)
     assert response.status_code == 202, response.text
     store = SpanStore(str(logs / "spans.db"))
     lookback_us = 120 * MINUTE_US
-    snapshot = Snapshot(store.traces_in_window(NOW_US, lookback_us), store.service_names())
+    snapshot = Snapshot(store.traces_in_window(time.time_ns() // 1000, lookback_us), store.service_names())
     store.close()
     yield ZipkinClient(server.url), SnapshotClient(snapshot, server.url)
     server.stop()
