@@ -16,7 +16,7 @@ def create_app(config: dict[str, Any] | None = None, blueprints: Iterable[Bluepr
     `blueprints`: more pages, mounted beside the viewer's, for a caller that serves something of its
     own over the same store (`current_app.extensions["span_store"]`) and templates (base.html).
     """
-    from . import api, cors, otlp, ui_config, viewer
+    from . import api, cors, otlp, routing, ui_config, viewer
     from .settings import SETTINGS, database_path
     from .store import SpanStore
 
@@ -37,4 +37,5 @@ def create_app(config: dict[str, Any] | None = None, blueprints: Iterable[Bluepr
     viewer.init_app(app)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    routing.init_app(app)  # Zipkin's answers where no route serves, for every page the app has
     return app

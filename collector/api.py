@@ -186,8 +186,7 @@ def _blueprint(name: str, prefix: str) -> Blueprint:
 
 
 def init_app(app: Flask) -> None:
-    """Mount the API at /api/v2 and /zipkin/api/v2, and /health; Zipkin's answers where no route serves."""
+    """Mount the API at /api/v2 and /zipkin/api/v2, and /health."""
     app.register_blueprint(_blueprint("api_v2", "/api/v2"))
     app.register_blueprint(_blueprint("zipkin_api_v2", "/zipkin/api/v2"))
     app.add_url_rule("/health", "health", health)
-    routing.init_app(app)
