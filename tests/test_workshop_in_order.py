@@ -107,7 +107,17 @@ def traced(demo: Demo, page, act) -> str:
     act()
     trace_id = poll_until(lambda: (shown.text_content() or before) != before and shown.text_content(), "a trace id")
     poll_until(lambda: {"frontend", "backend"} <= demo.services_in(trace_id), f"trace {trace_id} in the collector")
-    time.sleep(0.3)  # the last spans of the trace leave in the next batch
+    # both sides' last spans may leave in their next batches: wait until the trace stops growing (the demo
+    # exports every 100 ms, so a second without a new span is the whole trace even on a busy machine)
+    seen = {"spans": -1, "since": time.monotonic()}
+
+    def settled() -> bool:
+        spans = len(requests.get(f"{demo.collector}/api/v2/trace/{trace_id}", timeout=5).json() or [])
+        if spans != seen["spans"]:
+            seen.update(spans=spans, since=time.monotonic())
+        return time.monotonic() - seen["since"] >= 1.0
+
+    poll_until(settled, f"trace {trace_id} to stop growing")
     return trace_id
 
 
