@@ -5,10 +5,10 @@ no other baggage member is ever recorded."""
 from __future__ import annotations
 
 import pytest
-import requests
 from backend_support import PARENT_ID, TRACE_ID, RatingsServer, planner_app
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from support import poll_until
+from support.shapes import action_shape, wait_for_shape
+from support.ui import search_talks
 
 SEARCH = '{ talks(search: "kubernetes") { total } }'
 
@@ -85,19 +85,10 @@ def test_a_bad_nickname_is_refused_with_a_clear_reason_and_nothing_saved(browser
 
 
 def search_trace(page, collector_url: str, term: str) -> list[dict]:
-    """Search in the app; the whole trace it made once the backend's spans are in the collector too."""
-    before = page.locator("#trace-id").text_content()
-    page.get_by_label("Search").fill(term)
-    page.get_by_role("button", name="Search").click()
-    trace_id = poll_until(lambda: (t := page.locator("#trace-id").text_content()) != before and t, "the trace id")
-    return poll_until(
-        lambda: (
-            (spans := requests.get(f"{collector_url}/api/v2/trace/{trace_id}", timeout=5).json())
-            and {s["localEndpoint"]["serviceName"] for s in spans} >= {"frontend", "backend"}
-            and spans
-        ),
-        f"trace {trace_id} from both sides",
-    )
+    """Search in the app; its trace once the whole search (browser to database) is in the collector."""
+    trace_id = search_talks(page, term)
+    shape = action_shape("search talks", "query searchtalks", "resolve query.talks")
+    return wait_for_shape(collector_url, trace_id, shape)
 
 
 def tagged(spans: list[dict], key: str) -> dict[tuple[str, str], str | None]:
