@@ -134,6 +134,9 @@ curl -sf "$backend/graphql" -H 'content-type: application/json' -d '{"query": "{
 
 # --- read it all back through Zipkin's API; `journey check` skips synthetic traffic unless named by --trace
 sleep 3  # the apps' last batches
+# make every document written so far searchable before reading: Zipkin's API and the count below then see
+# the same index (OpenSearch otherwise refreshes about once a second, between the two reads)
+curl -sf -X POST "$opensearch/_refresh" >/dev/null
 search=$(curl -sf "$zipkin/api/v2/traces?serviceName=frontend&spanName=search%20talks&limit=1" |
   "$python" -c 'import json, sys; print(json.load(sys.stdin)[0][0]["traceId"])')
 check=0
