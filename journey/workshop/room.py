@@ -156,7 +156,8 @@ class Room:
 
 def blueprint() -> Blueprint:
     """The page at /zipkin/workshop; `?fragment=table` is its table alone, which the page polls."""
-    pages = Blueprint("workshop_room", __name__)
+    # its templates beside it (the collector's base.html, which they extend, is found in the app's folder)
+    pages = Blueprint("workshop_room", __name__, template_folder="templates")
     room = Room()
 
     @pages.get("/zipkin/workshop")
