@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import CHROMIUM_ARGS, Server, chromium_path, start_server
+from support import CHROMIUM_ARGS, Server, backend_args, chromium_path, start_server
 from support.real_zipkin import start_real_zipkin, unavailable
 
 from journey.zipkin_server import ZipkinUnavailable, fetch_jar
@@ -34,21 +34,9 @@ def collector(tmp_path: Path):
 def backend(collector: Server, tmp_path: Path):
     """The backend on a free port, exporting to the collector fixture."""
     server = start_server(
-        [
-            "backend",
-            "--db",
-            str(tmp_path / "app.db"),
-            "--zipkin-endpoint",
-            f"{collector.url}/api/v2/spans",
-            "--viewer-url",
-            f"{collector.url}/zipkin/",
-            "--batch-delay",
-            "100",
-            "--ratings-url",
-            "http://127.0.0.1:9",
-            "--flaky-write-rate",
-            "0",  # the planted flaky write has its own tests
-        ],
+        backend_args(
+            tmp_path / "app.db", f"{collector.url}/zipkin/", "--zipkin-endpoint", f"{collector.url}/api/v2/spans"
+        ),
         "backend",
         tmp_path,
     )
@@ -74,23 +62,14 @@ def zipkin_app(zipkin: Server, tmp_path_factory):
     docker-compose.yml (the browser sends its spans where the backend does)."""
     logs = tmp_path_factory.mktemp("zipkin-app")
     server = start_server(
-        [
-            "backend",
-            "--db",
-            str(logs / "app.db"),
-            "--zipkin-endpoint",
-            f"{zipkin.url}/api/v2/spans",
-            "--viewer-url",
+        backend_args(
+            logs / "app.db",
             f"{zipkin.url}/zipkin/",
             "--viewer-kind",
             "zipkin",
-            "--batch-delay",
-            "100",
-            "--ratings-url",
-            "http://127.0.0.1:9",
-            "--flaky-write-rate",
-            "0",
-        ],
+            "--zipkin-endpoint",
+            f"{zipkin.url}/api/v2/spans",
+        ),
         "backend",
         logs,
     )

@@ -12,14 +12,13 @@ import sys
 
 import pytest
 import requests
-from support import start_server
+from support import NOWHERE, backend_args, start_server
 from support.shapes import action_shape, find, guided_journey_shape, service, wait_for_shape
 from support.ui import finish_plan_my_day, last_trace_id, search_talks, start_plan_my_day
 
 pytestmark = pytest.mark.browser
 
 EXPORTERS = ["zipkin", "otlp"]
-NOWHERE = "http://127.0.0.1:9"  # discard port: nothing answers
 SPAN_PATHS = {"zipkin": "/api/v2/spans", "otlp": "/v1/traces"}
 BUDGET_GZIPPED = 30 * 1024  # JavaScript of the default (Zipkin) page
 
@@ -37,19 +36,7 @@ def export_environment(exporter: str, collector_url: str) -> dict[str, str]:
 def start_backend(exporter: str, collector_url: str, tmp_path):
     """The backend exporting the `exporter` way to the collector (the browser follows it)."""
     return start_server(
-        [
-            "backend",
-            "--db",
-            str(tmp_path / f"{exporter}.db"),
-            "--viewer-url",
-            f"{collector_url}/zipkin/",
-            "--batch-delay",
-            "100",
-            "--ratings-url",
-            "http://127.0.0.1:9",
-            "--flaky-write-rate",
-            "0",
-        ],
+        backend_args(tmp_path / f"{exporter}.db", f"{collector_url}/zipkin/"),
         f"{exporter}-backend",
         tmp_path,
         env=export_environment(exporter, collector_url),

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from support import ROOT, Server, poll_until, start_server
+from support import ROOT, Server, backend_args, poll_until, start_server
 from support.shapes import action_shape, find, guided_journey_shape, service, wait_for_shape
 from support.ui import finish_plan_my_day, last_trace_id, search_talks, start_plan_my_day
 from test_journey_up import free_port
@@ -94,22 +94,16 @@ def otel_stack(otelcol, zipkin, tmp_path_factory):
     exporting = ["--traces-exporter", "otlp", "--otlp-endpoint", otlp, "--batch-delay", "100"]
     ratings = start_server(["ratings", *exporting], "ratings", logs)
     backend = start_server(
-        [
-            "backend",
-            "--db",
-            str(logs / "app.db"),
+        backend_args(
+            logs / "app.db",
+            f"{zipkin.url}/zipkin/",
             *exporting,
             "--browser-otlp-endpoint",
             f"{otlp}/v1/traces",
-            "--viewer-url",
-            f"{zipkin.url}/zipkin/",
             "--viewer-kind",
             "zipkin",
-            "--ratings-url",
-            ratings.url,
-            "--flaky-write-rate",
-            "0",
-        ],
+            ratings_url=ratings.url,
+        ),
         "backend",
         logs,
     )

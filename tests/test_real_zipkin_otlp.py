@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from support import ROOT, Server, poll_until, start_server
+from support import ROOT, Server, backend_args, poll_until, start_server
 from support.real_zipkin import start_real_zipkin, unavailable
 from support.shapes import action_shape, find, guided_journey_shape, service, wait_for_shape
 from support.ui import finish_plan_my_day, last_trace_id, search_talks, start_plan_my_day
@@ -49,24 +49,18 @@ def start_app(zipkin: Server, logs: Path, browser_exporter: str) -> tuple[Server
     otlp = ["--traces-exporter", "otlp", "--otlp-endpoint", zipkin.url, "--batch-delay", "100"]
     ratings = start_server(["ratings", *otlp], "ratings", logs)
     backend = start_server(
-        [
-            "backend",
-            "--db",
-            str(logs / "app.db"),
+        backend_args(
+            logs / "app.db",
+            f"{zipkin.url}/zipkin/",
             *otlp,
             "--browser-exporter",
             browser_exporter,
             "--browser-zipkin-endpoint",
             f"{zipkin.url}/api/v2/spans",
-            "--viewer-url",
-            f"{zipkin.url}/zipkin/",
             "--viewer-kind",
             "zipkin",
-            "--ratings-url",
-            ratings.url,
-            "--flaky-write-rate",
-            "0",
-        ],
+            ratings_url=ratings.url,
+        ),
         "backend",
         logs,
     )

@@ -104,3 +104,25 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+NOWHERE = "http://127.0.0.1:9"  # the discard port: nothing answers there
+
+
+def backend_args(db: Path, viewer_url: str, *options: str, ratings_url: str = NOWHERE) -> list[str]:
+    """`journey backend` as the tests run it: its own database, links to `viewer_url`, spans every 100 ms,
+    the planted flaky write off (its tests turn it on), plus `options` (where spans go, the viewer's kind...)."""
+    return [
+        "backend",
+        "--db",
+        str(db),
+        "--viewer-url",
+        viewer_url,
+        "--batch-delay",
+        "100",
+        "--ratings-url",
+        ratings_url,
+        "--flaky-write-rate",
+        "0",
+        *options,
+    ]
