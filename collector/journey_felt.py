@@ -13,18 +13,16 @@ import re
 from typing import Any
 
 from common.conventions import SESSION_ID_PATTERN
+from common.felt import ACTION, UNCAUGHT, VITAL_PREFIX, met_by_user, vital_name
 
 Span = dict[str, Any]
 
 VITALS = ("TTFB", "FCP", "LCP", "CLS", "INP")  # in the order a page view reports them
 RATINGS = ("good", "needs-improvement", "poor")  # the web-vitals library's
-UNCAUGHT = ("uncaught error", "unhandled rejection")
 PAGE_VIEW = "documentload"  # Zipkin stores span names in lower case
-VITAL_PREFIX = "web vital "
 SESSION_START = "session.start"
 PREVIOUS_ID = "session.previous_id"
 TRACE_ID = re.compile(r"[0-9a-f]{16}|[0-9a-f]{32}")  # what a link to /zipkin/traces/ may carry from a tag
-ACTION = "ui.action"
 
 
 def _tags(span: Span) -> dict[str, str]:
@@ -52,7 +50,7 @@ def page_view(spans: list[Span]) -> dict[str, Any] | None:
     vitals: dict[str, dict[str, Any]] = {}
     for span in sorted((s for s in spans if _name(s).startswith(VITAL_PREFIX)), key=lambda s: s.get("timestamp", 0)):
         tags = _tags(span)
-        name = tags.get("browser.web_vital.name") or _name(span)[len(VITAL_PREFIX) :].upper()
+        name = vital_name(span)
         rating = tags.get("browser.web_vital.rating")
         vitals[name] = {
             "name": name,
@@ -81,9 +79,9 @@ def errors(spans: list[Span]) -> list[dict[str, Any]]:
     found = []
     for span in spans:
         tags = _tags(span)
-        uncaught = _name(span) in UNCAUGHT
-        if "error" not in tags or not (uncaught or ACTION in tags):
+        if not met_by_user(span):
             continue
+        uncaught = _name(span) in UNCAUGHT
         found.append(
             {
                 "trace_id": span["traceId"],

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from common.felt import ACTION, UNCAUGHT, met_by_user, vital_name
+
 from ..zipkin_client import ZipkinClient
 from .engine import SESSION, Scope, Verdict, age, candidates, none_found
 
 PAGE_VITALS = ("TTFB", "FCP", "LCP", "CLS")  # a page view's, once it is hidden; INP needs an interaction
-UNCAUGHT = ("uncaught error", "unhandled rejection")
-ACTION = "ui.action"
 VIEW_TODO = "open the app (or reload it), click around, then switch to another tab"
 HIDDEN_HINT = "LCP and CLS are sent when the page is hidden: switch to another tab, or reload the app"
 INP_HINT = "INP is sent when the page is hidden after a click: open a talk or My schedule, then switch tabs"
@@ -22,12 +22,6 @@ ERROR_HINT = "bring the planted failure back (journey fix --undo flaky-write) an
 
 def _tags(span: dict) -> dict:
     return span.get("tags") or {}
-
-
-def vital_name(span: dict) -> str | None:
-    """The web vital a `web vital <NAME>` span records, else None."""
-    name = span.get("name", "").lower()
-    return (_tags(span).get("browser.web_vital.name") or name[10:].upper()) if name.startswith("web vital ") else None
 
 
 def vital_order(span: dict) -> int:
@@ -52,12 +46,6 @@ def missing_vitals(spans: list[dict]) -> list[str]:
     """The page-view vitals the trace has no span of."""
     found = {vital_name(s) for s in spans}
     return [name for name in PAGE_VITALS if name not in found]
-
-
-def met_by_user(span: dict) -> bool:
-    """An error the user met: an uncaught error, an unhandled rejection, or a failed user action."""
-    tags = _tags(span)
-    return "error" in tags and (span.get("name", "").lower() in UNCAUGHT or ACTION in tags)
 
 
 def error_words(span: dict) -> str:
