@@ -176,9 +176,15 @@ criteria = st.one_of(
 
 
 def zipkin_finds(spans: list[dict], terms: list[str], service: str | None) -> set[str]:
-    """The traces Zipkin's QueryRequest.test accepts, written out plainly as the oracle. As in Zipkin, the
-    query is a map (a key given twice keeps its last value) and `k=` is the bare key."""
-    criteria = {key: value or None for key, _, value in (term.partition("=") for term in terms)}
+    """The traces Zipkin's QueryRequest.test accepts, written out plainly as the oracle. As in Zipkin's
+    parseAnnotationQuery, the query is a map: a `k=v` term always sets its key (the last one wins), a bare
+    key only when the key is not there yet, and `k=` is the bare key."""
+    criteria: dict[str, str | None] = {}
+    for key, equals, value in (term.partition("=") for term in terms):
+        if equals:
+            criteria[key] = value or None
+        else:
+            criteria.setdefault(key, None)
     found = set()
     for trace_id in {span["traceId"] for span in spans}:
         own = [s for s in spans if s["traceId"] == trace_id]
