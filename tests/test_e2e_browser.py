@@ -364,13 +364,20 @@ def test_head_sampling_in_the_browser_keeps_whole_traces_or_none(browser, collec
         page = context.new_page()
         page.goto(sampled.url)
         page.get_by_role("status").filter(has_text="9 talks").wait_for()
+        previous = last_trace_id(page)  # the page load's own action: the first search must show a new one
         shown = []
         for word in ["kubernetes", "patterns", "data", "delivery", "tracing", "canary"] * 3:
             page.get_by_label("Search").fill(word)
             page.get_by_role("button", name="Search").click()
-            shown.append(last_trace_id(page, shown[-1] if shown else None))
-            kept = page.locator("#open-trace").is_visible()
-            assert kept != page.locator("#trace-note").is_visible()  # a link to the trace, or "not sampled"
+            previous = last_trace_id(page, previous)
+            shown.append(previous)
+            # read in one step, so the panel cannot change between the two looks
+            panel_id, link, note = page.evaluate(
+                "() => [document.querySelector('#trace-id').textContent,"
+                " !document.querySelector('#open-trace').hidden, !document.querySelector('#trace-note').hidden]"
+            )
+            assert panel_id == previous
+            assert link != note  # a link to the trace, or "not sampled"
         time.sleep(1.5)  # both sides' batches
         traces = {
             t[0]["traceId"]: t
