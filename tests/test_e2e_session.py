@@ -100,6 +100,10 @@ def test_two_tabs_share_one_session_and_its_end_is_recorded_once(context, backen
         assert {s["tags"]["session.id"] for s in spans} == {first["id"]}
     context.clock.fast_forward("10:00")
     two.keyboard.press("Shift")  # the user is in the second tab ...
+    # tabs see each other's localStorage writes a moment later, not at once: minutes pass for a
+    # user, none between two steps of this test, so wait for the first tab to see the activity
+    active_at = stored_session(two)["lastSeen"]
+    poll_until(lambda: stored_session(one)["lastSeen"] == active_at, "the first tab to see the activity")
     context.clock.fast_forward("10:00")
     # ... so the session goes on in the first one too, 20 minutes after its own last activity
     assert stored_session(one)["id"] == first["id"] and stored_session(one).get("endedAt") is None
