@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-FRONTEND_SOURCES := $(shell find frontend/src -type f) frontend/index.html frontend/build.mjs
+FRONTEND_SOURCES := $(shell find frontend/src -type f) frontend/index.html frontend/build.mjs frontend/build-options.mjs
 
 .PHONY: install demo test lint fmt screenshots clean
 

@@ -1,4 +1,4 @@
-"""Frontend budgets: JavaScript shipped for the first page, and click-to-queryable-trace time.
+"""Frontend budgets: JavaScript the default page loads, and click-to-queryable-trace time.
 
     .venv/bin/python bench/frontend_bench.py [--clicks 20]
 
@@ -41,14 +41,13 @@ def start(args: list[str]) -> tuple[subprocess.Popen, str]:
     return process, url
 
 
-def shipped_javascript(app_url: str) -> tuple[int, int, int]:
-    """Bytes of every script the first page loads, the modules its scripts import statically included:
-    (raw, gzipped), and the gzipped bytes of the web vitals chunk, which every page loads by a dynamic
-    import() once it has started. The OTLP exporter's chunk, loaded only when chosen, is not counted."""
+def shipped_javascript(app_url: str) -> tuple[int, int]:
+    """Bytes of every script the default page loads, the modules its scripts import statically included:
+    (raw, gzipped). The OTLP exporter's chunk, loaded by import() only when chosen, is not counted."""
     page = urllib.request.urlopen(app_url).read().decode()
     pending = [app_url.rstrip("/") + src for src in re.findall(r'<script[^>]+src="([^"]+)"', page)]
     seen: set[str] = set()
-    raw = zipped = vitals = 0
+    raw = zipped = 0
     while pending:
         url = pending.pop()
         if url in seen:
@@ -60,9 +59,7 @@ def shipped_javascript(app_url: str) -> tuple[int, int, int]:
         # static imports: `from"./chunks/x.js"` or `import"./x.js"`, not `import("./x.js")`
         for module in re.findall(rb'(?:\bfrom|\bimport)\s*"(\.{1,2}/[^"]+\.js)"', body):
             pending.append(urllib.parse.urljoin(url, module.decode()))
-        for module in re.findall(rb'import\("(\.{1,2}/[^"]*/vitals-[^"]+\.js)"\)', body):
-            vitals += len(gzip.compress(urllib.request.urlopen(urllib.parse.urljoin(url, module.decode())).read(), 9))
-    return raw, zipped, vitals
+    return raw, zipped
 
 
 def complete(collector_url: str, trace_id: str) -> bool:
@@ -75,11 +72,11 @@ def complete(collector_url: str, trace_id: str) -> bool:
 
 
 def report_javascript(app_url: str) -> None:
-    raw, zipped, vitals = shipped_javascript(app_url)
+    raw, zipped = shipped_javascript(app_url)
     print(
-        f"JavaScript for the first page: {raw / 1024:.1f} kB, {zipped / 1024:.1f} kB gzipped   budget <= 30 kB gzipped"
+        f"JavaScript the default page loads: {raw / 1024:.1f} kB, {zipped / 1024:.1f} kB gzipped"
+        "   budget <= 30 kB gzipped"
     )
-    print(f"  then the web vitals chunk: {vitals / 1024:.1f} kB gzipped; in all {(zipped + vitals) / 1024:.1f} kB")
 
 
 def time_clicks(app_url: str, collector_url: str, clicks: int) -> list[float]:

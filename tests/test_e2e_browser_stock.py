@@ -12,12 +12,13 @@ esbuild, and runs it in a page of the backend's origin, so `/graphql` is the rea
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from string import Template
 
 import pytest
 import requests
-from support import ROOT, poll_until
+from support import JS_BUDGET_GZIPPED, ROOT, poll_until
 from support.shapes import find, wait_for_shape
 
 pytestmark = pytest.mark.browser
@@ -249,3 +250,115 @@ window.act = (startTime) => {
     assert any(s["timestamp"] != int(s["timestamp"]) for s in sent)  # written as is, not rounded
     assert batch.response().status == 400  # rejected, as Zipkin rejects it, and the page never knows
     assert trace_spans(collector, whole) == []  # the span with a whole timestamp is lost with it
+
+
+# The app bundled with build-options.mjs into `outdir`; with `stock`, page-view.js gets the stock
+# document load instrumentation in place of page-load.js. Prints each script's gzipped size, the
+# OTLP exporter's chunk (loaded only when chosen) left out.
+APP_BUILD = """
+import { readFileSync, readdirSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { buildOptions } from './build-options.mjs';
+
+const { outdir, stock } = JSON.parse(process.env.APP_BUILD);
+const stockPageLoad = `
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
+import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';
+export function withoutQuery(address) {
+  const url = new URL(address, location.href);
+  return url.origin + url.pathname;
+}
+export function tracePageLoad(tracer, onLoaded) {
+  const documentLoad = new DocumentLoadInstrumentation({ applyCustomAttributesOnSpan: { documentLoad: onLoaded } });
+  registerInstrumentations({ instrumentations: [documentLoad] });
+}`;
+const swap = {
+  name: 'stock-page-load',
+  setup(built) {
+    const stockModule = { path: 'page-load', namespace: 'stock' };
+    built.onResolve({ filter: /^[.][/]page-load[.]js$/ }, () => (stock ? stockModule : undefined));
+    built.onLoad({ filter: /.*/, namespace: 'stock' }, () => ({ contents: stockPageLoad, resolveDir: 'src' }));
+  },
+};
+await build({ ...buildOptions, sourcemap: false, outdir, plugins: [swap] });
+const sizes = {};
+for (const name of ['app.js', ...readdirSync(`${outdir}/chunks`).map((chunk) => `chunks/${chunk}`)]) {
+  const body = readFileSync(`${outdir}/${name}`);
+  if (!body.includes('v1/traces')) sizes[name] = gzipSync(body, { level: 9 }).length;
+}
+console.log(JSON.stringify(sizes));
+"""
+
+
+def default_page_javascript(tmp_path, stock: bool) -> int:
+    """Gzipped bytes of the JavaScript the default (Zipkin) page loads, with our page load or the stock one."""
+    outdir = tmp_path / ("stock" if stock else "ours")
+    built = subprocess.run(
+        ["node", "--input-type=module"],
+        input=APP_BUILD,
+        cwd=FRONTEND,
+        env={**os.environ, "APP_BUILD": json.dumps({"outdir": str(outdir), "stock": stock})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert built.returncode == 0, built.stderr
+    return sum(json.loads(built.stdout).values())
+
+
+def test_the_stock_document_load_takes_the_page_over_its_budget(tmp_path):
+    """page-load.js exists for the budget: the stock package brings its instrumentation base and api-logs."""
+    ours, stock = default_page_javascript(tmp_path, stock=False), default_page_javascript(tmp_path, stock=True)
+    print(f"JavaScript the default page loads, gzipped: {ours} bytes with page-load.js, {stock} with the stock package")
+    assert ours <= JS_BUDGET_GZIPPED < stock
+
+
+def load_trace(probe, collector, imports: str, instrumentations: str = "", body: str = "") -> list[dict]:
+    """The spans of a probe page's load; the probe fetched /config.json with a query before it loaded."""
+    # a resource with a query, loaded before the load is recorded
+    imports += """
+await (await fetch('/config.json?typed=private')).text();
+while (!performance.getEntriesByType('resource').length) await new Promise((done) => setTimeout(done, 10));"""
+    page = probe(imports=imports, instrumentations=instrumentations, body=f"window.provider = provider;\n{body}")
+    trace_id = poll_until(lambda: page.evaluate("window.loadTrace"), "the documentLoad span")
+    page.evaluate("provider.forceFlush()")
+
+    def whole():
+        spans = trace_spans(collector, trace_id)
+        return {s["name"] for s in spans} >= {"documentload", "documentfetch", "resourcefetch"} and spans
+
+    return poll_until(whole, "the page load's spans")
+
+
+def test_our_page_load_records_what_the_stock_document_load_does_without_queries(probe, collector):
+    remember = "(span) => { window.loadTrace = span.spanContext().traceId; }"
+    stock_options = f"{{ applyCustomAttributesOnSpan: {{ documentLoad: {remember} }} }}"
+    stock = load_trace(
+        probe,
+        collector,
+        imports="import { DocumentLoadInstrumentation } from '@opentelemetry/instrumentation-document-load';",
+        instrumentations=f"new DocumentLoadInstrumentation({stock_options})",
+    )
+    ours = load_trace(
+        probe,
+        collector,
+        imports="import { tracePageLoad } from './src/page-load.js';",
+        body=f"tracePageLoad(tracer, {remember});",
+    )
+
+    def shape(spans):  # each kind of span: its parent, events and tags (the count of resources varies with timing)
+        load = next(s for s in spans if s["name"] == "documentload")
+        return {
+            (
+                s["name"],
+                s.get("parentId") == load["id"],
+                tuple(sorted(a["value"] for a in s.get("annotations", []))),
+                tuple(sorted(set(s["tags"]) - {"otel.scope.name", "otel.scope.version"})),
+            )
+            for s in spans
+        }
+
+    assert shape(ours) == shape(stock)
+    assert [s for s in stock if "?" in s["tags"]["url.full"]]  # the page's query and the resource's, as is
+    assert [s["tags"]["url.full"] for s in ours if "?" in s["tags"]["url.full"]] == []

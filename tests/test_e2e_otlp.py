@@ -12,7 +12,7 @@ import sys
 
 import pytest
 import requests
-from support import NOWHERE, backend_args, start_server
+from support import JS_BUDGET_GZIPPED, NOWHERE, backend_args, start_server
 from support.shapes import action_shape, find, guided_journey_shape, service, wait_for_shape
 from support.ui import finish_plan_my_day, last_trace_id, search_talks, start_plan_my_day
 
@@ -20,7 +20,6 @@ pytestmark = pytest.mark.browser
 
 EXPORTERS = ["zipkin", "otlp"]
 SPAN_PATHS = {"zipkin": "/api/v2/spans", "otlp": "/v1/traces"}
-BUDGET_GZIPPED = 30 * 1024  # JavaScript of the default (Zipkin) page
 
 
 def export_environment(exporter: str, collector_url: str) -> dict[str, str]:
@@ -212,7 +211,7 @@ def javascript_loaded(browser, url: str) -> dict[str, bytes]:
     page.on("response", lambda r: r.url.endswith(".js") and loaded.setdefault(r.url, r))
     page.goto(url)
     page.get_by_role("status").filter(has_text="9 talks").wait_for()
-    page.wait_for_load_state("networkidle")  # the web vitals chunk, fetched once tracing has started
+    page.wait_for_load_state("networkidle")  # the OTLP exporter's chunk, when chosen, fetched as tracing starts
     bodies = {address.rsplit("/", 1)[-1]: response.body() for address, response in loaded.items()}
     context.close()
     return bodies
@@ -222,32 +221,17 @@ def gzipped(bodies: dict[str, bytes]) -> dict[str, int]:
     return {name: len(gzip.compress(body, 9)) for name, body in bodies.items()}
 
 
-def test_only_the_chosen_exporter_is_loaded_and_the_default_first_page_stays_within_budget(browser, app, exporter):
+def test_only_the_chosen_exporter_is_loaded_and_the_default_page_stays_within_budget(browser, app, exporter):
+    """Everything the page loads, its web vitals included; the OTLP exporter only when chosen."""
     bodies = javascript_loaded(browser, app.url)
     sizes = gzipped(bodies)
     otlp_code = [name for name, body in bodies.items() if b"v1/traces" in body]
     print(f"{exporter}: JavaScript loaded, gzipped: {sizes}, total {sum(sizes.values()) / 1024:.1f} kB")
-    assert any(name.startswith("vitals-") for name in sizes), sizes
-    # the web vitals chunk is fetched once tracing has started, off the first page's critical path
-    first_page = {name: size for name, size in sizes.items() if not name.startswith("vitals-")}
+    assert any(b"largest-contentful-paint" in body for body in bodies.values())  # web-vitals is among them
     if exporter == "zipkin":
-        assert otlp_code == [] and sum(first_page.values()) <= BUDGET_GZIPPED
+        assert otlp_code == [] and sum(sizes.values()) <= JS_BUDGET_GZIPPED, sizes
     else:
         assert len(otlp_code) == 1
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="open in issue 16: with the web vitals chunk (web-vitals 6.2.3 and its spans, about 3.8 kB) the default "
-    "page loads about 32.4 kB of JavaScript gzipped, over the 30 kB budget",
-)
-def test_all_the_javascript_the_default_page_loads_stays_within_budget(browser, collector, tmp_path):
-    server = start_backend("zipkin", collector.url, tmp_path)
-    try:
-        sizes = gzipped(javascript_loaded(browser, server.url))
-    finally:
-        server.stop()
-    assert sum(sizes.values()) <= BUDGET_GZIPPED, f"{sum(sizes.values()) / 1024:.1f} kB: {sizes}"
 
 
 def test_the_app_runs_untraced_when_the_exporters_chunk_cannot_be_loaded(browser, collector, tmp_path):

@@ -2,9 +2,9 @@
 // the export (Zipkin or OTLP, as config.exporter says) and the instrumentations from /config.json,
 // starts the session (session.js) and the records of what the user felt (vitals.js, errors.js),
 // and returns the `UserActions` every view uses to make a user action one trace (user-actions.js).
-// Stock OpenTelemetry packages wherever they do the job (SDK, sampler, propagators, document load,
-// the session span processor, the OTLP exporter, Google's web-vitals); our own code where a test
-// shows they do not: user-actions.js, http-span.js, zipkin-transport.js and session.js, each
+// Stock OpenTelemetry packages wherever they do the job (SDK, sampler, propagators, the session
+// span processor, the OTLP exporter, Google's web-vitals); our own code where a test shows they do
+// not: user-actions.js, http-span.js, zipkin-transport.js, session.js and page-load.js, each
 // naming the package it stands in for and the test.
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';

@@ -7,8 +7,8 @@
 //   (test_stock_zipkin_exporter_logs_an_error_for_every_batch_while_the_collector_is_down; ours:
 //   test_the_app_keeps_working_with_the_collector_stopped);
 // - it writes start times as fractional microseconds, which Zipkin rejects with 400 and the whole
-//   batch is lost: the document-load spans, timed from performance entries, always are
-//   (test_stock_zipkin_exporter_loses_the_document_load_batch_over_fractional_timestamps).
+//   batch is lost: the page-load spans, timed from performance entries, nearly always have them
+//   (test_stock_zipkin_exporter_loses_a_whole_batch_to_one_sub_microsecond_start_time).
 // Its span conversion (`toZipkinSpan`) is not in its public index, so `toZipkinSpan` below is ours:
 // the same Zipkin v2 JSON, with times rounded to whole microseconds.
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';

@@ -18,6 +18,8 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+# the default build's JavaScript, gzipped, everything the default (Zipkin) page loads (issue 16)
+JS_BUDGET_GZIPPED = 30 * 1024
 
 
 def poll_until(fn: Callable[[], Any], what: str, timeout: float = 10.0, interval: float = 0.1) -> Any:
