@@ -210,6 +210,12 @@ def query_kinds(rng: random.Random, ids: list[str], queries: int) -> list[tuple[
             every_annotation_query,
         ),
         (
+            "otel.scope.name=journey.backend on frontend",  # most traces have it, never on that service
+            scans,
+            lambda: f"{traces}&serviceName=frontend&annotationQuery=otel.scope.name%3Djourney.backend",
+            every_annotation_query,
+        ),
+        (
             "app.detail.1=<a value no span has>",
             scans,
             lambda: f"{traces}&annotationQuery=app.detail.1%3D{rng.getrandbits(128):032x}",

@@ -78,3 +78,24 @@ def test_terms_that_arrive_in_separate_batches_are_found_together(collector):
     assert found(collector, "k3=v7", serviceName="backend") == [7]
     post(collector, [second])  # sent again: still found, once
     assert found(collector, "ui.action=search and k3=v7") == [7]
+
+
+def test_a_term_every_trace_has_on_one_service_is_found_on_that_service_only(collector):
+    """The index answers per service (collector/store/terms.py), not just per trace, so a common term
+    asked for on a service that never has it finds nothing at once, and one trace where it does, is found."""
+    for number in range(100, 130):
+        post(collector, trace(number, ("frontend", {"ui.action": "open"}), ("backend", {"db.system": "sqlite"})))
+    post(collector, trace(99, ("frontend", {"db.system": "sqlite"}), ("backend", {})))
+    assert found(collector, "db.system=sqlite", serviceName="frontend") == [99]
+    assert found(collector, "db.system=sqlite", serviceName="backend", limit=3) == [100, 101, 102]
+    assert found(collector, "db.system=sqlite", serviceName="nobody") == []
+    assert found(collector, "db.system=sqlite and ui.action=open", serviceName="frontend") == []
+    assert found(collector, "db.system=sqlite and ui.action=open", limit=2) == [100, 101]  # any service
+
+
+def test_a_span_without_a_service_is_found_by_a_search_on_no_service(collector):
+    spans = trace(131, ("backend", {"k3": "v131"}), ("ratings", {"only.here": "yes"}))
+    del spans[1]["localEndpoint"]
+    post(collector, spans)
+    assert found(collector, "only.here=yes and k3=v131") == [131]
+    assert found(collector, "only.here=yes", serviceName="backend") == []

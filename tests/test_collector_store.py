@@ -12,7 +12,8 @@ import pytest
 
 from collector.store import SpanStore, TraceQuery
 from collector.store.schema import SCHEMA_VERSION
-from collector.store.terms import match_expression
+from collector.store.search import known_services
+from collector.store.terms import match_expression, sections
 
 HOUR_US = 3_600_000_000
 NOW_US = 1_800_000_000_000_000
@@ -186,6 +187,40 @@ def test_a_database_of_the_first_layout_is_upgraded_in_place(tmp_path):
     assert store._writer.execute("SELECT count(*) FROM tag_index").fetchone()[0] == 0  # carried-over keys too
 
 
+def layout_2_database(tmp_path) -> str:
+    """A database of layout 2: its term_index words are the terms' plain hashes, with a word per service."""
+    path = str(tmp_path / "layout2.db")
+    store = SpanStore(path)
+    for n, (service, other) in enumerate([("frontend", "backend"), ("backend", "frontend")]):
+        spans = trace(f"{n + 1:032x}", NOW_US - n * HOUR_US)
+        spans[0]["localEndpoint"] = {"serviceName": service}
+        spans[0]["tags"] = {"db.system": "sqlite"} if service == "backend" else {"ui.action": "search"}
+        spans[1]["localEndpoint"] = {"serviceName": other}
+        spans[1]["tags"] = {"db.system": "sqlite"} if other == "backend" else {"ui.action": "search"}
+        store.add_spans(spans)
+    db = store._writer
+    db.execute("INSERT INTO term_index (term_index) VALUES ('delete-all')")
+    for key, blob in db.execute("SELECT trace_key, terms FROM trace_terms").fetchall():
+        words = " ".join(f"s{service:08x} {hashes.hex(' ', 4)}" for service, hashes in sections(blob))
+        db.execute("INSERT INTO term_index (rowid, words) VALUES (?, ?)", (key, words))
+    db.execute("PRAGMA user_version = 2")
+    store.close()
+    return path
+
+
+def test_a_database_of_layout_2_is_upgraded_in_place(tmp_path):
+    store = SpanStore(layout_2_database(tmp_path))
+    assert store._writer.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    both = ["0" * 31 + "1", "0" * 31 + "2"]
+    assert ids(store, annotation_query={"db.system": "sqlite", "ui.action": "search"}) == both
+    assert ids(store, service_name="backend", annotation_query={"db.system": "sqlite"}) == both
+    assert ids(store, service_name="frontend", annotation_query={"db.system": "sqlite"}) == []
+    assert ids(store, service_name="svc", annotation_query={"db.system": None}) == []
+    store.enforce_retention(now_us=NOW_US + 10 * 24 * HOUR_US, force=True)
+    assert store.span_count() == 0
+    store._writer.execute("INSERT INTO term_index (term_index) VALUES ('integrity-check')")
+
+
 def test_a_database_of_a_newer_layout_is_refused_saying_what_to_do(tmp_path):
     path = tmp_path / "newer.db"
     with sqlite3.connect(path) as db:
@@ -230,6 +265,7 @@ def test_a_deleted_trace_leaves_no_words_for_a_trace_that_reuses_its_key(tmp_pat
     store.add_spans(second)  # the newest key was deleted: SQLite gives it out again
     assert store._writer.execute("SELECT key FROM traces").fetchall() == [(1,)]
     words = store._writer.execute(
-        "SELECT count(*) FROM term_index WHERE term_index MATCH ?", (match_expression({"only": "first"}),)
+        "SELECT count(*) FROM term_index WHERE term_index MATCH ?",
+        (match_expression({"only": "first"}, known_services(store._writer)),),
     )
     assert words.fetchone()[0] == 0

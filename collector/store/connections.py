@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from .migration import open_schema
-from .terms import service_has_term
 
 MAX_IDLE_READERS = 4
 
@@ -54,7 +53,6 @@ class Connections:
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA wal_autocheckpoint=8000")  # fewer, larger checkpoints under load
         connection.execute("PRAGMA cache_size=-16384")  # 16 MiB per connection
-        connection.create_function("service_has_term", 3, service_has_term, deterministic=True)
         return connection
 
     def _ensure_open(self) -> None:

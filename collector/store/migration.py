@@ -1,11 +1,13 @@
-"""Opening a span database: create it, use it, upgrade the first layout in place, or refuse a newer one.
+"""Opening a span database: create it, use it, upgrade an older layout in place, or refuse a newer one.
 
 The first layout (user_version 0) kept one row of scoped hashes per trace and batch, no span ids and
 no term_index. Its spans are kept as they are; the terms are rebuilt from them (tag_index keys are
 carried over, since they depend on the AUTOCOMPLETE_KEYS of the time), and the copies of a span that
 was sent twice are deleted. Old rows get no span id (rewriting every row would take long):
-`duplicates` compares their texts instead. It is all one transaction, so an interrupted upgrade
-leaves the first layout, and the next start upgrades again.
+`duplicates` compares their texts instead. Layout 2 differs from the current one only in its
+term_index words (the terms' plain hashes, and a word per service): they are rebuilt from the term
+rows, which are kept. Each upgrade is one transaction, so an interrupted one leaves the old layout,
+and the next start upgrades again.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import sqlite3
 from collections import defaultdict
 
 from .schema import SCHEMA_VERSION, SchemaError, create_tables, stored_version
-from .terms import pack, unpack
+from .terms import document, pack, unpack
 from .writes import prepare_batch
 
 TRACES_PER_STEP = 500
@@ -34,7 +36,7 @@ def open_schema(db: sqlite3.Connection, path: str) -> None:
                 f"{path}: {error} (this Python's SQLite lacks FTS5, which the span store needs)"
             ) from None
         return
-    if version not in (None, 0):
+    if version not in (None, 0, 2):
         raise SchemaError(
             f"{path} was written by a newer version of journey (layout {version}; this one reads up to "
             f"{SCHEMA_VERSION}): run that version, or give this one another file with --db"
@@ -43,6 +45,8 @@ def open_schema(db: sqlite3.Connection, path: str) -> None:
     try:
         if version == 0:
             upgrade_first_layout(db, path)
+        elif version == 2:
+            rebuild_term_index(db, path)
         else:
             create_tables(db)
         db.execute("COMMIT")
@@ -71,6 +75,23 @@ def upgrade_first_layout(db: sqlite3.Connection, path: str) -> None:
         removed += _rebuild_terms(db, keys[start : start + TRACES_PER_STEP])
     db.execute("DROP TABLE first_trace_terms")
     log.warning("journey collector: %s upgraded; %d repeated copies of spans removed", path, removed)
+
+
+def rebuild_term_index(db: sqlite3.Connection, path: str) -> None:
+    """Layout 2 to 3, in the caller's transaction: every term_index document again, from the term rows."""
+    rows = db.execute("SELECT count(*) FROM trace_terms").fetchone()[0]
+    log.warning(
+        "journey collector: upgrading %s to layout %d: rebuilding its term index from %d rows",
+        path,
+        SCHEMA_VERSION,
+        rows,
+    )
+    db.execute("INSERT INTO term_index (term_index) VALUES ('delete-all')")
+    terms = db.execute("SELECT trace_key, terms FROM trace_terms ORDER BY rowid")
+    while chunk := terms.fetchmany(TRACES_PER_STEP):
+        db.executemany("INSERT INTO term_index (rowid, words) VALUES (?, ?)", [(k, document(b)) for k, b in chunk])
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    log.warning("journey collector: %s upgraded", path)
 
 
 def _rebuild_terms(db: sqlite3.Connection, keys: list[int]) -> int:

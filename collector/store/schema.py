@@ -2,7 +2,8 @@
 
 A span is one appended row, indexed by trace and span id so that a span sent twice is found
 (`duplicates`). Each batch adds, per trace, one row of hashes of its terms (`terms`), and the same
-hashes as the words of a document of `term_index`, a contentless FTS5 table. FTS5 buffers a
+hashes, each scoped to its service, as the words of a document of `term_index`, a contentless FTS5
+table. FTS5 buffers a
 transaction's words and writes them as one new segment, merging segments as it goes, so a batch
 appends instead of scattering inserts over a B-tree keyed by term (the first design did, at 3,600
 spans/s; docs/performance.md). The document takes the trace's key as its rowid. FTS5 keeps (word,
@@ -16,8 +17,9 @@ from __future__ import annotations
 import sqlite3
 
 # PRAGMA user_version; 0 on a database of the first layout (one row of scoped hashes per trace and batch,
-# no span ids, no term_index), which `migration` upgrades.
-SCHEMA_VERSION = 2
+# no span ids, no term_index), 2 on one whose term_index words were the terms' plain hashes: `migration`
+# upgrades both.
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS traces (

@@ -1,16 +1,18 @@
 """What annotationQuery finds a span by, and the 32-bit hashes the store indexes it by.
 
 Each batch stores, per trace, one blob of sections: per service, its CRC-32, how many terms, and the
-CRC-32s of the terms of its spans (`trace_terms`). The same hashes, as 8-digit hex words, each section
-opened by an `s`-prefixed word naming its service, are the trace's term_index document. FTS5
-intersects a query's words in C; when a query names a service, its word is required too, and
-`service_has_term` (a function SQLite calls) then looks in that service's section only, since Zipkin
-looks at that service's spans only. A hash collision only costs one extra exact check (`search`),
-never a wrong answer.
+CRC-32s of the terms of its spans (`trace_terms`). The trace's term_index document has one word per
+section and term: the term's hash scoped to its service (XORed with the service's hash), as 8 hex
+digits. A query's words are the scoped hashes of its terms: for a named service, that service's
+alone, since Zipkin looks at that service's spans only; for none, any of the known services' (an
+OR). FTS5 intersects them in C, so a trace is a candidate only if the service asked for has every
+term. A hash collision only costs one extra exact check (`search`), never a wrong answer.
 
 The blob takes 4 bytes a hash. Keeping the words as text instead (9 bytes a hash) made SQLite write
 24 % more, and cost 14 to 16 % more collector CPU per ingested span than the first layout, against
-about 8 % with the blob (docs/performance.md).
+about 8 % with the blob (docs/performance.md). The scoped words hold a term once per service that
+has it, where plain words held it once per trace: twice the words (19.3 against 9.8 a span), for
+1.7 µs more CPU a span (docs/performance.md, layout 3).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Collection, Iterator
 from typing import Any
 
 HEADER = struct.Struct("<II")  # a section's service hash and number of term hashes
+WORD = struct.Struct("<I")  # one hash
 
 
 def span_terms(span: dict[str, Any]) -> set[str]:
@@ -46,6 +49,15 @@ def service_hash(service: str) -> int:
     return zlib.crc32(service.encode())
 
 
+def scoped(service: int, hashes: bytes) -> bytes:
+    """Term hashes scoped to a service: each 4-byte word XORed with the service's hash (in C: one integer XOR)."""
+    if not hashes:
+        return b""
+    mask = WORD.pack(service) * (len(hashes) // 4)
+    scoped_value = int.from_bytes(hashes, "little") ^ int.from_bytes(mask, "little")
+    return scoped_value.to_bytes(len(hashes), "little")
+
+
 def encode_terms(terms_by_service: dict[str, Collection[str]]) -> tuple[bytes, str]:
     """A trace's blob (per service: its hash, how many terms, their hashes) and its term_index document."""
     blob: list[bytes] = []
@@ -53,7 +65,8 @@ def encode_terms(terms_by_service: dict[str, Collection[str]]) -> tuple[bytes, s
     for service, terms in terms_by_service.items():
         code, hashes = service_hash(service), term_hashes(terms)
         blob += (HEADER.pack(code, len(terms)), hashes)
-        words += (f"s{code:08x}", hashes.hex(" ", 4))
+        if hashes:
+            words.append(scoped(code, hashes).hex(" ", 4))
     return b"".join(blob), " ".join(words)
 
 
@@ -68,21 +81,9 @@ def sections(blob: bytes) -> Iterator[tuple[int, bytes]]:
 
 
 def document(blob: bytes) -> str:
-    """The term_index document of a blob, as `encode_terms` wrote it: `s` and the service's hash, then each
-    term hash, as hex words."""
-    return " ".join(f"s{service:08x} {words.hex(' ', 4)}" for service, words in sections(blob))
-
-
-def service_has_term(blob: bytes, service: int, term: bytes) -> bool:
-    """Whether the section of this service hash holds this term hash (an SQL function: see `connections`)."""
-    for each, words in sections(blob):
-        if each == service:
-            found = words.find(term)
-            while found > 0 and found % 4:  # a match straddling two hashes is none
-                found = words.find(term, found + 1)
-            if found >= 0:
-                return True
-    return False
+    """The term_index document of a blob, as `encode_terms` wrote it: each term's hash scoped to its
+    section's service, as hex words."""
+    return " ".join(scoped(service, words).hex(" ", 4) for service, words in sections(blob) if words)
 
 
 def criterion_hash(key: str, value: str | None) -> bytes:
@@ -90,12 +91,17 @@ def criterion_hash(key: str, value: str | None) -> bytes:
     return term_hashes([key if value is None else f"{key}={value}"])
 
 
-def match_expression(annotation_query: dict[str, str | None], service: str | None = None) -> str:
-    """The term_index query for traces having every term (and spans of the service, if named): a superset."""
-    words = [criterion_hash(key, value).hex() for key, value in annotation_query.items()]
-    if service is not None:
-        words.append(f"s{service_hash(service):08x}")
-    return " AND ".join(f'"{word}"' for word in words)
+def match_expression(annotation_query: dict[str, str | None], services: Collection[str]) -> str | None:
+    """The term_index query for traces where one of `services` has each term (for each term, any of them):
+    a superset of the matches. None when no service is given: nothing can match."""
+    if not services:
+        return None
+    codes = [service_hash(service) for service in services]
+    clauses = []
+    for key, value in annotation_query.items():
+        words = [f'"{scoped(code, criterion_hash(key, value)).hex()}"' for code in codes]
+        clauses.append(words[0] if len(words) == 1 else f"({' OR '.join(words)})")
+    return " AND ".join(clauses)
 
 
 def unpack(blob: bytes) -> tuple[int, ...]:
