@@ -216,6 +216,29 @@ def query_kinds(rng: random.Random, ids: list[str], queries: int) -> list[tuple[
             every_annotation_query,
         ),
         (
+            "db.system=sqlite + a span name no span has",
+            scans,
+            lambda: (
+                f"{traces}&serviceName=backend&spanName=nothing-{rng.randrange(99)}&annotationQuery=db.system%3Dsqlite"
+            ),
+            every_annotation_query,
+        ),
+        (
+            "db.system=sqlite + minDuration past the longest",  # spans last 50 µs to 200 ms
+            scans,
+            lambda: (
+                f"{traces}&serviceName=backend&minDuration={rng.randrange(200_001, 210_000)}"
+                "&annotationQuery=db.system%3Dsqlite"
+            ),
+            every_annotation_query,
+        ),
+        (
+            "minDuration past the longest (no annotationQuery)",
+            scans,
+            lambda: f"{traces}&serviceName=backend&minDuration={rng.randrange(200_001, 210_000)}",
+            "target p95 <= 100 ms",
+        ),
+        (
             "app.detail.1=<a value no span has>",
             scans,
             lambda: f"{traces}&annotationQuery=app.detail.1%3D{rng.getrandbits(128):032x}",

@@ -186,11 +186,15 @@ def _endpoint(value: Any, field: str) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         raise FieldError(f"{field}", "expected an object")
     endpoint: dict[str, Any] = {}
-    service = _optional_string(value.get("serviceName"), f"{field}.serviceName")
+    service = value.get("serviceName")
+    if service is not None and type(service) is not str:  # the usual case builds no field name
+        service = _optional_string(service, f"{field}.serviceName")
     if service:
         endpoint["serviceName"] = service.lower()
     for key, version in (("ipv4", 4), ("ipv6", 6)):
-        address = _optional_string(value.get(key), f"{field}.{key}")
+        address = value.get(key)
+        if address is not None and type(address) is not str:
+            address = _optional_string(address, f"{field}.{key}")
         if address:
             normalized = _ip_address(address, version)
             if normalized:

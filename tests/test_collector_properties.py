@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collector import create_app
+from collector.store.terms import duration_clauses, duration_range_terms
 
 HEX = "0123456789abcdef"
 hex_id = lambda n: st.text(HEX, min_size=n, max_size=n).filter(lambda s: set(s) != {"0"})  # noqa: E731
@@ -213,3 +214,20 @@ def test_tag_search_finds_what_zipkin_finds_however_the_spans_were_batched(spans
         params["serviceName"] = service
     found = {trace[0]["traceId"] for trace in api.get("/api/v2/traces", query_string=params).get_json()}
     assert found == zipkin_finds(spans, terms, service)
+
+
+DURATIONS = st.integers(min_value=1, max_value=2**62)
+
+
+@PROPERTIES
+@given(st.lists(DURATIONS, min_size=1, max_size=8), DURATIONS, st.none() | DURATIONS)
+def test_the_duration_words_of_a_section_never_miss_a_span_in_the_range_asked_for(durations, low, high):
+    """The term index prunes a duration search by each section's longest and shortest span
+    (collector/store/terms.py): a section with a span in the range must have a word of every clause."""
+    words = set(duration_range_terms(durations))
+    clauses = duration_clauses(low, high)
+    if any(low <= d and (high is None or d <= high) for d in durations):
+        assert all(words.intersection(clause) for clause in clauses)
+    if not any(d >= low for d in durations) and low < 2**39:  # nothing long enough: pruned, unless within
+        # an eighth of an octave (all of 12.7 days and more share one word)
+        assert not words.intersection(clauses[0]) or max(durations) * 1.125 >= low

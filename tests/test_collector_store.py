@@ -194,6 +194,7 @@ def layout_2_database(tmp_path) -> str:
     for n, (service, other) in enumerate([("frontend", "backend"), ("backend", "frontend")]):
         spans = trace(f"{n + 1:032x}", NOW_US - n * HOUR_US)
         spans[0]["localEndpoint"] = {"serviceName": service}
+        spans[0]["name"] = "op"
         spans[0]["tags"] = {"db.system": "sqlite"} if service == "backend" else {"ui.action": "search"}
         spans[1]["localEndpoint"] = {"serviceName": other}
         spans[1]["tags"] = {"db.system": "sqlite"} if other == "backend" else {"ui.action": "search"}
@@ -216,6 +217,10 @@ def test_a_database_of_layout_2_is_upgraded_in_place(tmp_path):
     assert ids(store, service_name="backend", annotation_query={"db.system": "sqlite"}) == both
     assert ids(store, service_name="frontend", annotation_query={"db.system": "sqlite"}) == []
     assert ids(store, service_name="svc", annotation_query={"db.system": None}) == []
+    # the terms layout 2 did not have, from the span rows
+    assert ids(store, service_name="frontend", span_name="op", min_duration=10) == ["0" * 31 + "1"]
+    assert ids(store, service_name="backend", span_name="op", min_duration=10) == ["0" * 31 + "2"]
+    assert ids(store, service_name="svc", min_duration=2) == []
     store.enforce_retention(now_us=NOW_US + 10 * 24 * HOUR_US, force=True)
     assert store.span_count() == 0
     store._writer.execute("INSERT INTO term_index (term_index) VALUES ('integrity-check')")
@@ -266,6 +271,6 @@ def test_a_deleted_trace_leaves_no_words_for_a_trace_that_reuses_its_key(tmp_pat
     assert store._writer.execute("SELECT key FROM traces").fetchall() == [(1,)]
     words = store._writer.execute(
         "SELECT count(*) FROM term_index WHERE term_index MATCH ?",
-        (match_expression({"only": "first"}, known_services(store._writer)),),
+        (match_expression([["only=first"]], known_services(store._writer)),),
     )
     assert words.fetchone()[0] == 0

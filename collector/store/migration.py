@@ -4,10 +4,11 @@ The first layout (user_version 0) kept one row of scoped hashes per trace and ba
 no term_index. Its spans are kept as they are; the terms are rebuilt from them (tag_index keys are
 carried over, since they depend on the AUTOCOMPLETE_KEYS of the time), and the copies of a span that
 was sent twice are deleted. Old rows get no span id (rewriting every row would take long):
-`duplicates` compares their texts instead. Layout 2 differs from the current one only in its
-term_index words (the terms' plain hashes, and a word per service): they are rebuilt from the term
-rows, which are kept. Each upgrade is one transaction, so an interrupted one leaves the old layout,
-and the next start upgrades again.
+`duplicates` compares their texts instead. Layout 2 differs from the current one in its term_index
+words (the terms' plain hashes, and a word per service) and in having no terms for span names,
+remote services and durations: the words are rebuilt from the term rows, which are kept, and each
+trace gets one more term row for those, from its span rows. Each upgrade is one transaction, so an
+interrupted one leaves the old layout, and the next start upgrades again.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import json
 import logging
 import sqlite3
 from collections import defaultdict
+from itertools import groupby
+from operator import itemgetter
 
 from .schema import SCHEMA_VERSION, SchemaError, create_tables, stored_version
-from .terms import document, pack, unpack
+from .terms import document, duration_range_terms, encode_terms, pack, span_index_terms, unpack
 from .writes import prepare_batch
 
 TRACES_PER_STEP = 500
@@ -78,7 +81,8 @@ def upgrade_first_layout(db: sqlite3.Connection, path: str) -> None:
 
 
 def rebuild_term_index(db: sqlite3.Connection, path: str) -> None:
-    """Layout 2 to 3, in the caller's transaction: every term_index document again, from the term rows."""
+    """Layout 2 to 3, in the caller's transaction: every term_index document again, from the term rows,
+    and per trace one more row for its span names, remote services and durations (from the span rows)."""
     rows = db.execute("SELECT count(*) FROM trace_terms").fetchone()[0]
     log.warning(
         "journey collector: upgrading %s to layout %d: rebuilding its term index from %d rows",
@@ -90,6 +94,22 @@ def rebuild_term_index(db: sqlite3.Connection, path: str) -> None:
     terms = db.execute("SELECT trace_key, terms FROM trace_terms ORDER BY rowid")
     while chunk := terms.fetchmany(TRACES_PER_STEP):
         db.executemany("INSERT INTO term_index (rowid, words) VALUES (?, ?)", [(k, document(b)) for k, b in chunk])
+    spans = db.execute(
+        "SELECT trace_key, coalesce(service_name, ''), name, remote_service_name, duration "
+        "FROM spans ORDER BY trace_key"
+    )
+    for key, rows_of_trace in groupby(spans, key=itemgetter(0)):
+        sections: dict[str, set[str]] = defaultdict(set)
+        durations: dict[str, list[int]] = defaultdict(list)
+        for _key, service, name, remote, duration in rows_of_trace:
+            sections[service].update(span_index_terms(name, remote))
+            if duration and duration > 0:
+                durations[service].append(duration)
+        for service, each in durations.items():
+            sections[service].update(duration_range_terms(each))
+        blob, words = encode_terms(sections)
+        db.execute("INSERT INTO trace_terms (trace_key, terms, tag_terms) VALUES (?, ?, x'')", (key, blob))
+        db.execute("INSERT INTO term_index (rowid, words) VALUES (?, ?)", (key, words))
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     log.warning("journey collector: %s upgraded", path)
 

@@ -16,7 +16,7 @@ from typing import Any
 from common.zipkin_model import remote_service_name, service_name
 
 from . import duplicates
-from .terms import encode_terms, pack, span_terms, tag_term
+from .terms import duration_range_terms, encode_terms, pack, span_index_terms, span_terms, tag_term
 
 MAX_INDEXED_VALUE = 256  # longer tag values are not offered for autocompletion
 span_text = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps makes one per call
@@ -30,6 +30,7 @@ class TraceRows:
     ids: set[str] = field(default_factory=set)
     time: tuple | None = None  # (is a root, -timestamp) of the span that gives the trace its time
     terms: dict[str, set[str]] = field(default_factory=dict)  # per service ("" for spans without one)
+    durations: dict[str, list[int]] = field(default_factory=dict)  # per service, the positive ones
     tags: set[int] = field(default_factory=set)  # tag_index keys
     blob: bytes = b""  # the terms' hashes in a section per service (`terms`)
     document: str = ""  # the same, as its term_index words
@@ -59,7 +60,12 @@ def prepare_batch(spans: Iterable[dict[str, Any]], autocomplete_keys: frozenset[
         service, remote = service_name(span), remote_service_name(span)
         ts = span.get("timestamp")
         trace.rows.append((service, span.get("name"), remote, ts, span.get("duration"), text, span["id"]))
-        trace.terms.setdefault(service or "", set()).update(span_terms(span))
+        section = trace.terms.setdefault(service or "", set())
+        section.update(span_terms(span))
+        section.update(span_index_terms(span.get("name"), remote))
+        duration = span.get("duration")
+        if duration and duration > 0:
+            trace.durations.setdefault(service or "", []).append(duration)
         if ts is not None:  # the root's timestamp wins, then the earliest
             candidate = ("parentId" not in span, -ts)
             if trace.time is None or candidate > trace.time:
@@ -73,6 +79,8 @@ def prepare_batch(spans: Iterable[dict[str, Any]], autocomplete_keys: frozenset[
             if len(span["tags"][key]) <= MAX_INDEXED_VALUE:
                 batch.values.add((key, span["tags"][key]))
     for trace in batch.traces.values():
+        for service, durations in trace.durations.items():
+            trace.terms[service].update(duration_range_terms(durations))
         trace.blob, trace.document = encode_terms(trace.terms)
     return batch
 
@@ -82,8 +90,9 @@ def write_batch(db: sqlite3.Connection, batch: Batch) -> None:
     db.execute("BEGIN IMMEDIATE")
     try:
         span_rows, term_rows, documents, tag_rows = [], [], [], []
+        stored = stored_traces(db, list(batch.traces))
         for trace_id, trace in batch.traces.items():
-            found = db.execute("SELECT key, ts, has_root FROM traces WHERE trace_id = ?", (trace_id,)).fetchone()
+            found = stored.get(trace_id)
             if found is None:
                 rows = trace.rows
                 key = insert_trace(db, trace_id, trace.time, len(rows))
@@ -113,6 +122,18 @@ def write_batch(db: sqlite3.Connection, batch: Batch) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def stored_traces(db: sqlite3.Connection, trace_ids: list[str]) -> dict[str, tuple]:
+    """(key, ts, has_root) of those of these traces that are stored, by trace id: one statement per 500."""
+    found = {}
+    for start in range(0, len(trace_ids), 500):
+        chunk = trace_ids[start : start + 500]
+        rows = db.execute(
+            f"SELECT trace_id, key, ts, has_root FROM traces WHERE trace_id IN ({','.join('?' * len(chunk))})", chunk
+        )
+        found.update((trace_id, tuple(rest)) for trace_id, *rest in rows)
+    return found
 
 
 def insert_trace(db: sqlite3.Connection, trace_id: str, time_key: tuple | None, count: int) -> int:
