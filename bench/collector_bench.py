@@ -31,10 +31,11 @@ from spans import SERVICES, make_batches  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_collector(db: Path) -> tuple[subprocess.Popen, str]:
+def start_collector(db: Path, root: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """A collector of the source tree at `root` on a new SQLite file `db`; the process and its URL."""
     process = subprocess.Popen(
         [sys.executable, "-m", "journey", "collector", "--port", "0", "--db", str(db), "--max-spans", "5000000"],
-        cwd=ROOT,
+        cwd=root,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
