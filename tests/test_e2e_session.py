@@ -115,8 +115,14 @@ def test_two_tabs_share_one_session_and_its_end_is_recorded_once(context, backen
     second = stored_session(one)
     assert second["previousId"] == first["id"]
     poll_until(lambda: stored_session(two)["id"] == second["id"], "the second tab to be in the new session")
+    # each tab exports its spans in order: once an action the second tab made after all this has
+    # arrived, any end it would have recorded has too
+    shown = two.locator("#trace-id").text_content()
+    two.get_by_role("link", name="My schedule").click()
+    action = poll_until(lambda: (now := two.locator("#trace-id").text_content()) != shown and now, "its action")
     flush(context)
     session_start(collector.url, second["id"])
+    wait_for_shape(collector.url, action, [("frontend", "show schedule", None, None, None)])
     assert len(session_ends(collector.url, first["id"])) == 1
 
 
