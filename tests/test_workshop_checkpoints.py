@@ -291,8 +291,8 @@ def test_without_a_chapter_the_checkpoints_are_listed():
     assert all(f"{p.number:>2}  {p.slug}" in result.stdout for p in CHECKPOINTS)
 
 
-def sampling_backend(collector, tmp_path, sampler: str):
-    """A backend of chapter 9's steps: its own sampler, at 0.3, so about 2 in 3 of its own decisions drop."""
+def planted_backend(collector, tmp_path, name: str, env: dict[str, str] | None = None):
+    """A backend with the workshop's planted problems (the defaults), its spans to `collector` every 100 ms."""
     return start_server(
         [
             "backend",
@@ -305,10 +305,16 @@ def sampling_backend(collector, tmp_path, sampler: str):
             "--ratings-url",
             "http://127.0.0.1:9",
         ],
-        f"backend-{sampler}",
+        name,
         tmp_path,
-        env={"OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": "0.3"},
+        env=env,
     )
+
+
+def sampling_backend(collector, tmp_path, sampler: str):
+    """A backend of chapter 9's steps: its own sampler, at 0.3, so about 2 in 3 of its own decisions drop."""
+    env = {"OTEL_TRACES_SAMPLER": sampler, "OTEL_TRACES_SAMPLER_ARG": "0.3"}
+    return planted_backend(collector, tmp_path, f"backend-{sampler}", env)
 
 
 def search_traces(browser, collector, app: str, words: list[str], total: int) -> None:
@@ -373,21 +379,7 @@ def test_the_sampling_checkpoint_fails_on_a_backend_that_samples_on_its_own_and_
 
 def test_the_n_plus_one_checkpoint_does_not_pass_on_a_search_too_small_to_show_it(browser, collector, tmp_path):
     """Chapter 5's exercise ends on 'caching' (1 talk): with the N+1 planted, one query per talk is one query."""
-    backend = start_server(
-        [
-            "backend",
-            "--db",
-            str(tmp_path / "app.db"),
-            "--zipkin-endpoint",
-            f"{collector.url}/api/v2/spans",
-            "--batch-delay",
-            "100",
-            "--ratings-url",
-            "http://127.0.0.1:9",
-        ],
-        "backend-planted",
-        tmp_path,
-    )
+    backend = planted_backend(collector, tmp_path, "backend-planted")
     context = browser.new_context()
     try:
         page = context.new_page()
