@@ -50,8 +50,11 @@ def test_a_session_ends_after_15_idle_minutes_and_the_next_activity_starts_one_n
     assert end["timestamp"] == first["lastSeen"] * 1000  # the end: its last activity
     assert "parentId" not in end and end["duration"] <= 1  # an event: a root of its own, an instant
 
+    shown = page.locator("#trace-id").text_content()
     page.get_by_role("link", name="Kubernetes Patterns").click()  # activity: the next session
     page.get_by_role("heading", name="Kubernetes Patterns").wait_for()
+    # the action is over once its trace id is shown: only then can the (moved) clock send its spans
+    trace_id = poll_until(lambda: (now := page.locator("#trace-id").text_content()) != shown and now, "its trace")
     second = stored_session(page)
     assert second["id"] != first["id"] and second["previousId"] == first["id"]
     flush(context)
@@ -60,7 +63,6 @@ def test_a_session_ends_after_15_idle_minutes_and_the_next_activity_starts_one_n
     assert start["timestamp"] - end["timestamp"] >= 15 * MINUTE_US
     assert "session.previous_id" not in session_start(collector.url, first["id"])["tags"]
     # the action that started it, browser and backend side, is in the new session
-    trace_id = page.locator("#trace-id").text_content()
     spans = wait_for_shape(collector.url, trace_id, action_shape("open talk", "query showtalk", "resolve query.talk"))
     assert {s["tags"]["session.id"] for s in spans} == {second["id"]}
 
