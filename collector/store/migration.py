@@ -21,7 +21,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from .schema import SCHEMA_VERSION, SchemaError, create_tables, stored_version
-from .terms import document, duration_range_terms, encode_terms, pack, span_index_terms, unpack
+from .terms import document, encode_terms, pack, span_index_sections, unpack
 from .writes import prepare_batch
 
 TRACES_PER_STEP = 500
@@ -95,19 +95,10 @@ def rebuild_term_index(db: sqlite3.Connection, path: str) -> None:
     while chunk := terms.fetchmany(TRACES_PER_STEP):
         db.executemany("INSERT INTO term_index (rowid, words) VALUES (?, ?)", [(k, document(b)) for k, b in chunk])
     spans = db.execute(
-        "SELECT trace_key, coalesce(service_name, ''), name, remote_service_name, duration "
-        "FROM spans ORDER BY trace_key"
+        "SELECT trace_key, service_name, name, remote_service_name, duration FROM spans ORDER BY trace_key"
     )
     for key, rows_of_trace in groupby(spans, key=itemgetter(0)):
-        sections: dict[str, set[str]] = defaultdict(set)
-        durations: dict[str, list[int]] = defaultdict(list)
-        for _key, service, name, remote, duration in rows_of_trace:
-            sections[service].update(span_index_terms(name, remote))
-            if duration and duration > 0:
-                durations[service].append(duration)
-        for service, each in durations.items():
-            sections[service].update(duration_range_terms(each))
-        blob, words = encode_terms(sections)
+        blob, words = encode_terms(span_index_sections(row[1:] for row in rows_of_trace))
         db.execute("INSERT INTO trace_terms (trace_key, terms, tag_terms) VALUES (?, ?, x'')", (key, blob))
         db.execute("INSERT INTO term_index (rowid, words) VALUES (?, ?)", (key, words))
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Collection, Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 HEADER = struct.Struct("<II")  # a section's service hash and number of term hashes
@@ -66,6 +67,20 @@ def duration_range_terms(durations: Collection[int]) -> list[str]:
         return []
     (top, top_step), (low, low_step) = duration_place(max(durations)), duration_place(min(durations))
     return [f"{LONGEST}{top}", f"{LONGEST}{top}.{top_step}", f"{SHORTEST}{low}", f"{SHORTEST}{low}.{low_step}"]
+
+
+def span_index_sections(spans: Iterable[tuple[str | None, str | None, str | None, int | None]]) -> dict[str, set[str]]:
+    """Per section ("" for spans without a service): the name, remote service and duration terms of these
+    spans, each given as (service, name, remote service, duration)."""
+    terms: dict[str, set[str]] = defaultdict(set)
+    durations: dict[str, list[int]] = defaultdict(list)
+    for service, name, remote, duration in spans:
+        terms[service or ""].update(span_index_terms(name, remote))
+        if duration and duration > 0:
+            durations[service or ""].append(duration)
+    for service, each in durations.items():
+        terms[service].update(duration_range_terms(each))
+    return terms
 
 
 def duration_clauses(min_duration: int | None, max_duration: int | None) -> list[list[str]]:
@@ -151,7 +166,7 @@ def match_expression(clauses: list[list[str]], services: Collection[str]) -> str
     found = []
     for terms in clauses:
         hashes = term_hashes(terms)
-        words = [f'"{scoped(code, hashes[i : i + 4]).hex()}"' for code in codes for i in range(0, len(hashes), 4)]
+        words = [f'"{word}"' for code in codes for word in scoped(code, hashes).hex(" ", 4).split()]
         found.append(words[0] if len(words) == 1 else f"({' OR '.join(words)})")
     return " AND ".join(found)
 

@@ -16,7 +16,7 @@ from typing import Any
 from common.zipkin_model import remote_service_name, service_name
 
 from . import duplicates
-from .terms import duration_range_terms, encode_terms, pack, span_index_terms, span_terms, tag_term
+from .terms import encode_terms, pack, span_index_sections, span_terms, tag_term
 
 MAX_INDEXED_VALUE = 256  # longer tag values are not offered for autocompletion
 span_text = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps makes one per call
@@ -30,7 +30,6 @@ class TraceRows:
     ids: set[str] = field(default_factory=set)
     time: tuple | None = None  # (is a root, -timestamp) of the span that gives the trace its time
     terms: dict[str, set[str]] = field(default_factory=dict)  # per service ("" for spans without one)
-    durations: dict[str, list[int]] = field(default_factory=dict)  # per service, the positive ones
     tags: set[int] = field(default_factory=set)  # tag_index keys
     blob: bytes = b""  # the terms' hashes in a section per service (`terms`)
     document: str = ""  # the same, as its term_index words
@@ -60,12 +59,7 @@ def prepare_batch(spans: Iterable[dict[str, Any]], autocomplete_keys: frozenset[
         service, remote = service_name(span), remote_service_name(span)
         ts = span.get("timestamp")
         trace.rows.append((service, span.get("name"), remote, ts, span.get("duration"), text, span["id"]))
-        section = trace.terms.setdefault(service or "", set())
-        section.update(span_terms(span))
-        section.update(span_index_terms(span.get("name"), remote))
-        duration = span.get("duration")
-        if duration and duration > 0:
-            trace.durations.setdefault(service or "", []).append(duration)
+        trace.terms.setdefault(service or "", set()).update(span_terms(span))
         if ts is not None:  # the root's timestamp wins, then the earliest
             candidate = ("parentId" not in span, -ts)
             if trace.time is None or candidate > trace.time:
@@ -79,8 +73,9 @@ def prepare_batch(spans: Iterable[dict[str, Any]], autocomplete_keys: frozenset[
             if len(span["tags"][key]) <= MAX_INDEXED_VALUE:
                 batch.values.add((key, span["tags"][key]))
     for trace in batch.traces.values():
-        for service, durations in trace.durations.items():
-            trace.terms[service].update(duration_range_terms(durations))
+        # each row: (service, name, remote service, timestamp, duration, ...)
+        for service, terms in span_index_sections((r[0], r[1], r[2], r[4]) for r in trace.rows).items():
+            trace.terms[service].update(terms)
         trace.blob, trace.document = encode_terms(trace.terms)
     return batch
 
