@@ -103,12 +103,13 @@ class Table:
     done: float = field(default_factory=time.monotonic)
 
 
-def compute_table(store, url: str, lookback_ms: int) -> Table:
-    """Read the lookback's traces from the collector's store once, and run every session's checks on them."""
+def compute_table(store, lookback_ms: int) -> Table:
+    """Read the lookback's traces from the collector's store once, and run every session's checks on them.
+    Its links are relative to the server: a table is shared by every reader, whatever Host each one sent."""
     started = time.perf_counter()
     taken_us = time.time_ns() // 1000
     snapshot = Snapshot(store.traces_in_window(taken_us, lookback_ms * 1000), store.service_names())
-    return Table(room_table(snapshot, url, lookback_ms), taken_us, time.perf_counter() - started)
+    return Table(room_table(snapshot, "", lookback_ms), taken_us, time.perf_counter() - started)
 
 
 class Room:
@@ -121,13 +122,12 @@ class Room:
     def __init__(self) -> None:
         self._changed = threading.Condition()
         self._one_at_a_time = threading.Lock()
-        self._tables: dict[tuple[int, str], Table] = {}
-        self._computing: set[tuple[int, str]] = set()
+        self._tables: dict[int, Table] = {}  # by lookback (ms)
+        self._computing: set[int] = set()
 
-    def table(self, store, url: str, lookback_ms: int) -> Table | None:
-        """The latest table of this lookback, or None while the first is still being computed. `url` is
-        the root the table's links start with: the server's own, never a client's Host header."""
-        key = (lookback_ms, url)
+    def table(self, store, lookback_ms: int) -> Table | None:
+        """The latest table of this lookback, or None while the first is still being computed."""
+        key = lookback_ms
         with self._changed:
             latest = self._tables.get(key)
             if (latest is None or time.monotonic() - latest.done > FRESH_S) and key not in self._computing:
@@ -138,11 +138,11 @@ class Room:
                 latest = self._tables.get(key)
         return latest
 
-    def _compute(self, key: tuple[int, str], store) -> None:
+    def _compute(self, key: int, store) -> None:
         table = None
         try:
             with self._one_at_a_time:
-                table = compute_table(store, key[1], key[0])
+                table = compute_table(store, key)
         except Exception as error:  # noqa: BLE001 - e.g. the store closing as the collector stops
             log.warning("workshop room: the table could not be computed: %r", error)
         with self._changed:
@@ -169,8 +169,7 @@ def blueprint() -> Blueprint:
             return render_template("message.html", message=f"lookback: {error}"), 400
         if lookback_ms > MAX_LOOKBACK_MS:
             return render_template("message.html", message=f"lookback: {text} is more than a day"), 400
-        # links relative to this server: a table is shared by every reader, whatever Host each one sent
-        table = room.table(current_app.extensions["span_store"], "", lookback_ms)
+        table = room.table(current_app.extensions["span_store"], lookback_ms)
         values = {"table": table, "rows": table.rows if table else [], "points": CHECKPOINTS, "lookback": text}
         if request.args.get("fragment") == "table":
             return render_template("workshop_table.html", **values)
