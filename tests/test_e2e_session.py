@@ -8,6 +8,7 @@ import requests
 from support import poll_until, start_server
 from support.records import open_app, stored_session, wait_for_spans
 from support.shapes import action_shape, wait_for_shape
+from support.ui import last_trace_id
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +55,7 @@ def test_a_session_ends_after_15_idle_minutes_and_the_next_activity_starts_one_n
     page.get_by_role("link", name="Kubernetes Patterns").click()  # activity: the next session
     page.get_by_role("heading", name="Kubernetes Patterns").wait_for()
     # the action is over once its trace id is shown: only then can the (moved) clock send its spans
-    trace_id = poll_until(lambda: (now := page.locator("#trace-id").text_content()) != shown and now, "its trace")
+    trace_id = last_trace_id(page, shown)
     second = stored_session(page)
     assert second["id"] != first["id"] and second["previousId"] == first["id"]
     flush(context)
@@ -121,7 +122,7 @@ def test_two_tabs_share_one_session_and_its_end_is_recorded_once(context, backen
     # arrived, any end it would have recorded has too
     shown = two.locator("#trace-id").text_content()
     two.get_by_role("link", name="My schedule").click()
-    action = poll_until(lambda: (now := two.locator("#trace-id").text_content()) != shown and now, "its action")
+    action = last_trace_id(two, shown)
     flush(context)
     session_start(collector.url, second["id"])
     wait_for_shape(collector.url, action, [("frontend", "show schedule", None, None, None)])

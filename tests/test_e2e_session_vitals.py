@@ -4,9 +4,9 @@ sent even as the page is left; and uncaught errors tied to the session and the a
 during. Read back from the collector's API."""
 
 import pytest
-from support import poll_until
 from support.records import open_app, spans_named, stored_session, wait_for_spans
 from support.shapes import find
+from support.ui import last_trace_id
 
 pytestmark = pytest.mark.browser
 
@@ -42,9 +42,7 @@ def test_a_page_views_web_vitals_arrive_as_spans_of_its_trace_as_the_page_is_lef
     load_trace = page.locator("#trace-id").text_content()
     page.get_by_role("link", name="My schedule").click()  # an interaction: INP, and an action
     page.get_by_role("heading", name="My schedule").wait_for()
-    action_trace = poll_until(
-        lambda: (shown := page.locator("#trace-id").text_content()) != load_trace and shown, "the action's trace id"
-    )
+    action_trace = last_trace_id(page, load_trace)
     measured = page.evaluate(BROWSER_MEASURES)
     page.close()  # the page is hidden and unloaded: LCP, CLS and INP are reported now
 

@@ -9,6 +9,7 @@ import pytest
 import requests
 from support import poll_until
 from support.records import open_app, stored_session, wait_for_spans
+from support.ui import last_trace_id
 from test_workshop_checkpoints import journey_check
 
 pytestmark = pytest.mark.browser
@@ -47,7 +48,7 @@ def visit(context, backend, collector) -> str:
     page.get_by_role("link", name="My schedule").evaluate(SLOW_CLICK)
     page.get_by_role("link", name="My schedule").click()
     # the schedule drawn whole (its trace id shown) before leaving it: left half-drawn, its action fails
-    poll_until(lambda: page.locator("#trace-id").text_content() != shown, "the schedule's trace id")
+    last_trace_id(page, shown)
     page.get_by_role("link", name="Talks").click()
     page.get_by_role("status").filter(has_text="9 talks").wait_for()
     # thrown while the search waits for its answer: the action is running
