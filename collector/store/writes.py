@@ -13,13 +13,32 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from common.zipkin_model import remote_service_name, service_name
 
 from . import duplicates
 from .terms import encode_terms, pack, span_index_sections, span_terms, tag_term
 
 MAX_INDEXED_VALUE = 256  # longer tag values are not offered for autocompletion
-span_text = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps makes one per call
+_ascii_text = json.JSONEncoder(separators=(",", ":")).encode  # made once: json.dumps makes one per call
+
+
+def span_text(span: dict[str, Any]) -> str:
+    """A normalized span's stored JSON text: compact, DEL and every non-ASCII character escaped (`\\uXXXX`).
+
+    orjson writes the same text as the standard library's encoder for a span of printable ASCII, in a
+    fifth of the time (1.3 against 6.6 µs a span on bench/spans.py's spans): the largest single saving
+    on the write path. It writes DEL and other characters as they are and refuses a lone surrogate, so
+    those spans take the standard encoder: a span resent after an upgrade then still has its stored
+    text, which is what finds it a repeat (`duplicates`). tests/test_collector_properties.py holds the
+    two equal.
+    """
+    try:
+        text = orjson.dumps(span)
+    except orjson.JSONEncodeError:  # a lone surrogate ("\\ud800" in the body) is not UTF-8
+        return _ascii_text(span)
+    return text.decode("ascii") if text.isascii() and b"\x7f" not in text else _ascii_text(span)
 
 
 @dataclass
