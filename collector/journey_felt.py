@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from common.conventions import SESSION_ID_PATTERN
-from common.felt import ACTION, UNCAUGHT, VITAL_PREFIX, met_by_user, vital_name
+from common.felt import ACTION, UNCAUGHT, VITAL_PREFIX, met_by_user, span_tags, vital_name
 
 Span = dict[str, Any]
 
@@ -23,10 +23,6 @@ PAGE_VIEW = "documentload"  # Zipkin stores span names in lower case
 SESSION_START = "session.start"
 PREVIOUS_ID = "session.previous_id"
 TRACE_ID = re.compile(r"[0-9a-f]{16}|[0-9a-f]{32}")  # what a link to /zipkin/traces/ may carry from a tag
-
-
-def _tags(span: Span) -> dict[str, str]:
-    return span.get("tags") or {}
 
 
 def _name(span: Span) -> str:
@@ -49,7 +45,7 @@ def page_view(spans: list[Span]) -> dict[str, Any] | None:
     load = next((s for s in spans if _name(s) == PAGE_VIEW), None)
     vitals: dict[str, dict[str, Any]] = {}
     for span in sorted((s for s in spans if _name(s).startswith(VITAL_PREFIX)), key=lambda s: s.get("timestamp", 0)):
-        tags = _tags(span)
+        tags = span_tags(span)
         name = vital_name(span)
         rating = tags.get("browser.web_vital.rating")
         vitals[name] = {
@@ -66,7 +62,7 @@ def page_view(spans: list[Span]) -> dict[str, Any] | None:
     return {
         "trace_id": first["traceId"],
         "start": first.get("timestamp"),
-        "url": _tags(load or {}).get("url.full") or next((v["url"] for v in vitals.values() if v["url"]), None),
+        "url": span_tags(load or {}).get("url.full") or next((v["url"] for v in vitals.values() if v["url"]), None),
         "vitals": [vitals[name] for name in VITALS if name in vitals],
         "missing": [name for name in VITALS if name not in vitals],
         "poor": sum(vital["rating"] == "poor" for vital in vitals.values()),
@@ -78,7 +74,7 @@ def errors(spans: list[Span]) -> list[dict[str, Any]]:
     each with the action it happened during (None: between actions)."""
     found = []
     for span in spans:
-        tags = _tags(span)
+        tags = span_tags(span)
         if not met_by_user(span):
             continue
         uncaught = _name(span) in UNCAUGHT
@@ -110,7 +106,7 @@ def previous_session(traces: list[list[Span]]) -> str | None:
     """The session before this one, as this session's `session.start` names it."""
     for spans in traces:
         for span in spans:
-            if _name(span) == SESSION_START and (previous := _session_id(_tags(span).get(PREVIOUS_ID))):
+            if _name(span) == SESSION_START and (previous := _session_id(span_tags(span).get(PREVIOUS_ID))):
                 return previous
     return None
 
@@ -119,8 +115,8 @@ def next_session(traces: list[list[Span]], session_id: str) -> str | None:
     """Among `traces` (found by session.previous_id), the session whose `session.start` names `session_id`."""
     for spans in traces:
         for span in spans:
-            if _name(span) == SESSION_START and _tags(span).get(PREVIOUS_ID) == session_id:
-                return _session_id(_tags(span).get("session.id"))
+            if _name(span) == SESSION_START and span_tags(span).get(PREVIOUS_ID) == session_id:
+                return _session_id(span_tags(span).get("session.id"))
     return None
 
 
@@ -136,4 +132,4 @@ def felt(traces: list[list[Span]]) -> dict[str, Any]:
 
 def sessions_of(traces: list[list[Span]]) -> set[str]:
     """The session ids the traces' spans carry."""
-    return {tags["session.id"] for spans in traces for span in spans if "session.id" in (tags := _tags(span))}
+    return {tags["session.id"] for spans in traces for span in spans if "session.id" in (tags := span_tags(span))}

@@ -12,7 +12,8 @@ VITAL_PREFIX = "web vital "  # `web vital LCP`, stored in lower case
 VITAL_NAME = "browser.web_vital.name"
 
 
-def _tags(span: dict[str, Any]) -> dict[str, str]:
+def span_tags(span: dict[str, Any]) -> dict[str, str]:
+    """A stored span's tags; {} when it has none (Zipkin leaves the field out)."""
     return span.get("tags") or {}
 
 
@@ -21,10 +22,10 @@ def vital_name(span: dict[str, Any]) -> str | None:
     name = span.get("name", "").lower()
     if not name.startswith(VITAL_PREFIX):
         return None
-    return _tags(span).get(VITAL_NAME) or name[len(VITAL_PREFIX) :].upper()
+    return span_tags(span).get(VITAL_NAME) or name[len(VITAL_PREFIX) :].upper()
 
 
 def met_by_user(span: dict[str, Any]) -> bool:
     """An error the user met: an uncaught error, an unhandled rejection, or a failed user action."""
-    tags = _tags(span)
+    tags = span_tags(span)
     return "error" in tags and (span.get("name", "").lower() in UNCAUGHT or ACTION in tags)

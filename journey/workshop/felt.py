@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from common.felt import ACTION, UNCAUGHT, met_by_user, vital_name
+from common.felt import ACTION, UNCAUGHT, met_by_user, span_tags, vital_name
 
 from ..zipkin_client import ZipkinClient
 from .engine import SESSION, Scope, Verdict, age, candidates, none_found
@@ -20,10 +20,6 @@ INP_HINT = "INP is sent when the page is hidden after a click: open a talk or My
 ERROR_HINT = "bring the planted failure back (journey fix --undo flaky-write) and send feedback until it fails"
 
 
-def _tags(span: dict) -> dict:
-    return span.get("tags") or {}
-
-
 def vital_order(span: dict) -> int:
     """Where the span's vital comes in PAGE_VITALS (others last)."""
     name = vital_name(span)
@@ -32,7 +28,7 @@ def vital_order(span: dict) -> int:
 
 def vital_words(span: dict) -> str:
     """'LCP 812 ms (good)', 'CLS 0.004 (good)'."""
-    tags = _tags(span)
+    tags = span_tags(span)
     name = vital_name(span)
     try:
         value = float(tags.get("browser.web_vital.value", ""))
@@ -50,7 +46,7 @@ def missing_vitals(spans: list[dict]) -> list[str]:
 
 def error_words(span: dict) -> str:
     """'failed action open talk: No talk with id '999'', 'uncaught error: ... during search talks'."""
-    tags = _tags(span)
+    tags = span_tags(span)
     message = tags.get("exception.message") or tags["error"]
     if span.get("name", "").lower() in UNCAUGHT:
         during = f"during '{tags[ACTION]}'" if ACTION in tags else "between actions"
@@ -63,11 +59,11 @@ def what_the_user_felt(api: ZipkinClient, scope: Scope) -> Verdict:
     views = candidates(api, scope, "frontend", "documentload", 20)
     if not views:
         return none_found("page view (a 'documentLoad' trace from frontend)", scope, VIEW_TODO)
-    session = scope.session or next((_tags(s)[SESSION] for s in views[0] if SESSION in _tags(s)), None)
+    session = scope.session or next((span_tags(s)[SESSION] for s in views[0] if SESSION in span_tags(s)), None)
     if session is None:
         return Verdict(False, "your newest page view carries no session.id", ["the session span processor adds it"])
     ours = replace(scope, session=session)
-    views = [v for v in views if any(_tags(s).get(SESSION) == session for s in v)]
+    views = [v for v in views if any(span_tags(s).get(SESSION) == session for s in v)]
     complete = next((v for v in views if not missing_vitals(v)), None)
     problems = []
     if complete is None:
@@ -76,7 +72,7 @@ def what_the_user_felt(api: ZipkinClient, scope: Scope) -> Verdict:
         problems += [f"your newest page view ({newest[0]['traceId']}, {age(newest)}) has no {missing} yet"]
         problems += [f"  hint: {HIDDEN_HINT}"]
     inps = [s for t in candidates(api, ours, "frontend", "web vital inp", 20) for s in t if vital_name(s) == "INP"]
-    tied = next((s for s in inps if ACTION in _tags(s)), None)
+    tied = next((s for s in inps if ACTION in span_tags(s)), None)
     if tied is None:
         problems += ["no INP of your session names a user action" if inps else "no INP in your session yet"]
         problems += [f"  hint: {INP_HINT}"]
@@ -90,7 +86,7 @@ def what_the_user_felt(api: ZipkinClient, scope: Scope) -> Verdict:
     details = [
         f"page view {complete[0]['traceId']} ({age(complete)}): "
         + ", ".join(vital_words(s) for s in sorted(complete, key=vital_order) if vital_name(s) in PAGE_VITALS),
-        f"{vital_words(tied)} on '{_tags(tied)[ACTION]}'",
+        f"{vital_words(tied)} on '{span_tags(tied)[ACTION]}'",
         f"error: {error_words(newest_error)}",
     ]
     return Verdict(
