@@ -20,6 +20,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import queue
 import statistics
 import subprocess
 import sys
@@ -69,6 +70,16 @@ def client(url: str, bodies: list[bytes], core: int, start_at: float, results) -
         results.put([at for at in pool.map(send, bodies) if at is not None])
 
 
+def _answers(name: str, answers: multiprocessing.Queue, process: multiprocessing.Process) -> list[float]:
+    """What a client sent back; a client that died (a connection refused, say) sends nothing: stop then."""
+    while True:
+        try:
+            return answers.get(timeout=1)
+        except queue.Empty:
+            if not process.is_alive() and answers.empty():
+                raise SystemExit(f"{name}: its client exited with {process.exitcode} before answering") from None
+
+
 def run_round(
     roots: dict[str, Path], bodies: list[bytes], cores: dict[str, int], where: str | None
 ) -> dict[str, float]:
@@ -81,14 +92,16 @@ def run_round(
                 pin(collectors[name].pid, cores[name])
             start_at = time.time() + 0.5  # both clients wait for it, then post at once
             queues = {name: multiprocessing.Queue() for name in roots}
-            clients = [
-                multiprocessing.Process(target=client, args=(urls[name], bodies, cores[name], start_at, queues[name]))
+            clients = {
+                name: multiprocessing.Process(
+                    target=client, args=(urls[name], bodies, cores[name], start_at, queues[name])
+                )
                 for name in roots
-            ]
-            for process in clients:
+            }
+            for process in clients.values():
                 process.start()
-            answered = {name: queues[name].get() for name in roots}
-            for process in clients:
+            answered = {name: _answers(name, queues[name], clients[name]) for name in roots}
+            for process in clients.values():
                 process.join()
         finally:
             for process in collectors.values():
