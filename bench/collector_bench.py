@@ -50,7 +50,10 @@ def process_tree(pid: int) -> list[int]:
     """The collector and its worker processes."""
     children = []
     for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except FileNotFoundError:  # a thread that ended (one per request) since the directory was listed
+            continue
     return [pid] + [p for child in children for p in process_tree(child)]
 
 

@@ -1,5 +1,6 @@
-"""Run a WSGI app until Ctrl-C or SIGTERM: threaded, never with the reloader (it drops instrumentation),
-optionally in several pre-forked worker processes sharing one listening socket."""
+"""Run a WSGI app until Ctrl-C or SIGTERM: a thread a connection, kept for the next (http_server.py),
+never with the reloader (it drops instrumentation), optionally in several pre-forked worker processes
+sharing one listening socket."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NoReturn
 
-from werkzeug.serving import make_server
+from .http_server import ThreadReusingServer
 
 AppFactory = Callable[[], tuple[object, Callable[[], None] | None]]
 
@@ -91,7 +92,7 @@ class _Counted:
 
 def _server(host: str, port: int, app, fd: int):
     inflight = InFlight(app)
-    server = make_server(host, port, inflight, threaded=True, fd=fd)
+    server = ThreadReusingServer(host, port, inflight, fd=fd)
     server.stopping = False
     report = server.handle_error
 
