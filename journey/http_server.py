@@ -50,9 +50,9 @@ class ThreadReusingServer(BaseWSGIServer):
             start = self._idle == 0
             if not start:
                 self._idle -= 1
-        self._connections.put((request, client_address))  # each queued connection has a thread to take it
-        if start:
+        if start:  # a thread that cannot start raises here, and socketserver closes the connection
             threading.Thread(target=self._handle_connections, daemon=True).start()
+        self._connections.put((request, client_address))  # each queued connection has a thread to take it
 
     def _handle_connections(self) -> None:
         while True:
