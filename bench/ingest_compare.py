@@ -17,6 +17,7 @@ docs/performance.md). The median of the pairs' ratios is the figure to quote.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import multiprocessing
 import os
@@ -54,7 +55,8 @@ def pin(pid: int, core: int) -> None:
     """Pin every thread of a process and of its descendants to one core (threads started later inherit it)."""
     for each in process_tree(pid):
         for task in Path(f"/proc/{each}/task").iterdir():
-            os.sched_setaffinity(int(task.name), {core})
+            with contextlib.suppress(ProcessLookupError):  # a thread that ended since the directory was listed
+                os.sched_setaffinity(int(task.name), {core})
 
 
 def client(url: str, bodies: list[bytes], core: int, start_at: float, results) -> None:
